@@ -1,0 +1,106 @@
+"""The console loop: read a line, run it through the same router as Discord, print the reply.
+
+Input is read in a worker thread so the event loop never blocks; at end of input (a pipe) the console
+exits, which is how the tests drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from bot.console.parser import parse_command
+from bot.console.view import render_reply
+from bot.core.errors import InvalidInput
+from bot.core.reply import Reply
+from bot.services.catalog import Caller
+from bot.services.router import Router
+
+CONSOLE_CALLER = Caller(user_id=1, display_name="console", guild_id=None, channel_id=None, can_manage_guild=True)
+
+HELP_EXTRA = [
+    ("help", "this list"),
+    ("press N", "press button N of the last reply"),
+    ("pick N", "choose option N of the last reply's menu"),
+    ("quit", "leave (or Ctrl-D)"),
+]
+
+
+class ConsoleApp:
+    def __init__(self, router: Router, console: Console, stdin: TextIO | None = None) -> None:
+        self.router = router
+        self.console = console
+        self.stdin = stdin or sys.stdin
+        self.last: Reply | None = None
+
+    async def run(self) -> None:
+        interactive = self.stdin.isatty()
+        if interactive:
+            self.console.print(
+                "[bold]ketamine-study-bot[/] offline console. For education only, not medical advice. "
+                "Type [bold]help[/] for commands."
+            )
+        while True:
+            if interactive:
+                self.console.print("[bold green]>[/] ", end="")
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line:
+                break
+            if not await self.handle(line.strip()):
+                break
+
+    async def handle(self, line: str) -> bool:
+        """Run one line; return False when the user asked to leave."""
+        if not line or line.startswith("#"):
+            return True
+        word = line.split()[0].lower()
+        if word in {"quit", "exit"}:
+            return False
+        if word == "help":
+            self.print_help()
+            return True
+        try:
+            if word in {"press", "pick"} or word.isdigit():
+                reply = await self._press(word, line.split()[1:])
+            else:
+                parsed = parse_command(line)
+                reply = await self.router.run(CONSOLE_CALLER, parsed.group, parsed.name, parsed.options)
+        except InvalidInput as exc:
+            self.console.print(f"[red]{exc.message}[/]")
+            return True
+        self.console.print(render_reply(reply))
+        if not reply.is_error:
+            self.last = reply
+        return True
+
+    async def _press(self, word: str, rest: list[str]) -> Reply:
+        number_text = word if word.isdigit() else (rest[0] if rest else "")
+        if not number_text.isdigit():
+            raise InvalidInput(f"Write `{word} N` with the number shown, for example `{word} 2`.")
+        number = int(number_text)
+        last = self.last
+        if word == "pick":
+            if last is None or last.menu is None:
+                raise InvalidInput("The last reply has no menu. Try `/ketamine topics` first.")
+            if not 1 <= number <= len(last.menu.options):
+                raise InvalidInput(f"Pick a number from 1 to {len(last.menu.options)}.")
+            return await self.router.press(CONSOLE_CALLER, last.menu.action, [last.menu.options[number - 1].value])
+        if last is None or not last.buttons:
+            raise InvalidInput("The last reply has no buttons to press.")
+        if not 1 <= number <= len(last.buttons):
+            raise InvalidInput(f"Press a number from 1 to {len(last.buttons)}.")
+        button = last.buttons[number - 1]
+        if button.disabled:
+            raise InvalidInput(f"“{button.label}” is disabled here.")
+        return await self.router.press(CONSOLE_CALLER, button.action)
+
+    def print_help(self) -> None:
+        self.console.print("[bold]Commands[/] (options are written name:value, as in Discord)")
+        for spec in self.router.specs():
+            self.console.print(Text(spec.usage(), style="bold"), Text(f"\n    {spec.description}"), sep="")
+        for name, what in HELP_EXTRA:
+            self.console.print(Text(name, style="bold"), Text(f"\n    {what}"), sep="")

@@ -1,0 +1,42 @@
+"""Render a neutral reply for a terminal with rich: a panel with the body, fields, numbered buttons, footer."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.text import Text
+
+from bot.core.reply import Reply
+
+
+def render_reply(reply: Reply) -> RenderableType:
+    parts: list[RenderableType] = []
+    if reply.body:
+        parts.append(Markdown(reply.body))
+    for field in reply.fields:
+        parts.append(Text(""))
+        parts.append(Text(field.name, style="bold cyan"))
+        parts.append(Markdown(field.value))
+    if reply.menu is not None:
+        parts.append(Text(""))
+        parts.append(Text(f"{reply.menu.placeholder} (type `pick N`)", style="bold"))
+        for number, option in enumerate(reply.menu.options, start=1):
+            extra = f" · {option.description}" if option.description else ""
+            parts.append(Text(f"  {number}. {option.label}{extra}"))
+    if reply.buttons:
+        parts.append(Text(""))
+        labels = [
+            f"[{n}] {b.label}" + (" (disabled)" if b.disabled else "") for n, b in enumerate(reply.buttons, start=1)
+        ]
+        parts.append(Text("   ".join(labels) + "   (type `press N`)", style="bold"))
+    style = "red" if reply.is_error else "green"
+    title = reply.title + (" (only you can see this)" if reply.ephemeral and not reply.is_error else "")
+    return Panel(
+        Group(*parts),
+        title=Text(title, style=f"bold {style}"),
+        title_align="left",
+        subtitle=Text(reply.footer, style="dim") if reply.footer else None,
+        subtitle_align="left",
+        border_style=style,
+    )

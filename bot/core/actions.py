@@ -1,0 +1,77 @@
+"""Actions behind buttons and menus, encoded as short strings that hold ids only.
+
+On Discord the string becomes a component ``custom_id`` (prefixed ``ksb:``) that survives restarts; in the
+console it is what a numbered button runs. Decoding never trusts the string: the services check every id
+against the content or the database before acting on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core import limits
+from bot.core.errors import NotFound
+
+PREFIX = "ksb:"
+MENU_KIND = "op"
+"""Actions of this kind come from select menus (with the chosen value); all others from buttons."""
+
+
+@dataclass(frozen=True)
+class ShowPage:
+    """Show page ``page`` (0-based) of a document: ``t.<topic>``, ``c.<command>.<variant>`` or ``s`` (sources)."""
+
+    module: str
+    document: str
+    page: int
+
+    def encode(self) -> str:
+        return f"pg:{self.module}:{self.document}:{self.page}"
+
+
+@dataclass(frozen=True)
+class ShowIndex:
+    module: str
+
+    def encode(self) -> str:
+        return f"ix:{self.module}"
+
+
+@dataclass(frozen=True)
+class OpenTopic:
+    """A menu action: the chosen option's value names the topic to open."""
+
+    module: str
+
+    def encode(self) -> str:
+        return f"{MENU_KIND}:{self.module}"
+
+
+Action = ShowPage | ShowIndex | OpenTopic
+
+_SLUG = r"[a-z][a-z0-9-]{0,30}"
+_PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
+    (
+        re.compile(rf"pg:(?P<module>{_SLUG}):(?P<document>t\.{_SLUG}|c\.{_SLUG}\.{_SLUG}|s):(?P<page>\d{{1,2}})"),
+        ShowPage,
+    ),
+    (re.compile(rf"ix:(?P<module>{_SLUG})"), ShowIndex),
+    (re.compile(rf"op:(?P<module>{_SLUG})"), OpenTopic),
+]
+
+
+def decode(text: str) -> Action:
+    """Parse an action string; anything malformed raises NotFound with a message a user can act on."""
+    if len(text) > limits.CUSTOM_ID:
+        raise NotFound("That button is not valid. Run the command again.")
+    for pattern, kind in _PATTERNS:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        if kind is ShowPage:
+            return ShowPage(match["module"], match["document"], int(match["page"]))
+        if kind is ShowIndex:
+            return ShowIndex(match["module"])
+        return OpenTopic(match["module"])
+    raise NotFound("That button is not one this bot made, or it is from an older version. Run the command again.")

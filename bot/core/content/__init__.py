@@ -1,0 +1,1 @@
+"""Content modules: pydantic models, loading and validation, search."""

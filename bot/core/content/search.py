@@ -1,0 +1,118 @@
+"""Fuzzy search and autocomplete over one module's topic titles, section titles, key terms and text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.core import limits
+from bot.core.content.library import ContentModule
+from bot.core.content.models import Topic
+from bot.core.errors import InvalidInput
+
+MAX_QUERY = 100
+MIN_SCORE = 80.0
+"""WRatio score (0 to 100) a label needs to count as a hit; below it, labels are only suggestions."""
+RELATIVE_WINDOW = 8.0
+"""Only hits this close to the best score are shown, so one exact match is not buried under near ones."""
+TEXT_SCORE = 82.0
+"""Score given to a section whose text contains the query word for word."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    topic: Topic
+    section: str | None
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    hits: list[tuple[Topic, str | None]]
+    suggestions: list[str]
+
+
+def clean_query(query: str) -> str:
+    """Normalise a typed query, or explain what to type instead."""
+    text = " ".join(_CONTROL.sub(" ", query).split())
+    if not text:
+        raise InvalidInput("Type a word or phrase to search for, for example `norketamine`.")
+    if len(text) > MAX_QUERY:
+        raise InvalidInput(f"That search is {len(text)} characters long; keep it to {MAX_QUERY} or fewer.")
+    return text
+
+
+class SearchIndex:
+    def __init__(self, module: ContentModule) -> None:
+        self.module = module
+        entries: list[Entry] = []
+        for topic in module.topics:
+            entries.append(Entry(topic.title, topic, None))
+            entries += [Entry(s.title, topic, s.title) for s in topic.sections]
+            entries += [Entry(k, topic, _section_mentioning(topic, k)) for k in topic.keywords]
+        self._entries = entries
+        self._labels = [utils.default_process(e.label) for e in entries]
+        self._texts = [
+            (topic, section.title, utils.default_process(f"{section.title} {section.body}"))
+            for topic in module.topics
+            for section in topic.sections
+        ]
+
+    def suggest(self, prefix: str, limit: int = limits.AUTOCOMPLETE_CHOICES) -> list[str]:
+        """Autocomplete choices: labels that start with what was typed, then the closest fuzzy matches."""
+        typed = utils.default_process(_CONTROL.sub(" ", prefix))[:MAX_QUERY]
+        labels = _unique(e.label for e in self._entries)
+        if not typed:
+            return [t.title for t in self.module.topics][:limit]
+        starts = [label for label in labels if utils.default_process(label).startswith(typed)]
+        fuzzy = process.extract(typed, labels, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit)
+        ranked = _unique([*starts, *(label for label, score, _ in fuzzy if score >= 50)])
+        return [label[: limits.CHOICE_NAME] for label in ranked[:limit]]
+
+    def search(self, query: str, limit: int = 8) -> SearchOutcome:
+        text = utils.default_process(clean_query(query))
+        scored: dict[tuple[str, str | None], tuple[float, Topic]] = {}
+
+        def offer(topic: Topic, section: str | None, score: float) -> None:
+            key = (topic.id, section)
+            if score > scored.get(key, (0.0, topic))[0]:
+                scored[key] = (score, topic)
+
+        for label, score, position in process.extract(text, self._labels, scorer=fuzz.WRatio, limit=None):
+            del label
+            entry = self._entries[position]
+            offer(entry.topic, entry.section, score)
+        if text:
+            pattern = re.compile(rf"\b{re.escape(text)}")
+            for topic, section, body in self._texts:
+                if pattern.search(body):
+                    offer(topic, section, TEXT_SCORE)
+        ranked = sorted(scored.items(), key=lambda item: (-item[1][0], item[1][1].order))
+        best = ranked[0][1][0] if ranked else 0.0
+        threshold = max(MIN_SCORE, best - RELATIVE_WINDOW)
+        kept = [(topic, section) for (_, section), (score, topic) in ranked if score >= threshold]
+        with_sections = {topic.id for topic, section in kept if section is not None}
+        hits = [(t, s) for t, s in kept if s is not None or t.id not in with_sections][:limit]
+        suggestions: list[str] = []
+        if not hits:
+            near = process.extract(text, self._labels, scorer=fuzz.WRatio, limit=20)
+            suggestions = _unique(self._entries[position].label for _, _, position in near)[:3]
+        return SearchOutcome(hits=hits, suggestions=suggestions)
+
+
+def _section_mentioning(topic: Topic, term: str) -> str | None:
+    """The first section whose title or text mentions a key term, so a keyword hit opens the right page."""
+    needle = term.casefold()
+    for section in topic.sections:
+        if needle in section.title.casefold() or needle in section.body.casefold():
+            return section.title
+    return None
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

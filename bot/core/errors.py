@@ -1,0 +1,19 @@
+"""Errors a user or an admin can act on. Each carries a message that says what was wrong and what to do."""
+
+from __future__ import annotations
+
+
+class UserFacingError(Exception):
+    """An expected problem with what a user asked for; its message is shown to them as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(UserFacingError):
+    """The thing a user named (topic, module, page, button) does not exist or no longer exists."""
+
+
+class InvalidInput(UserFacingError):
+    """An option value out of range or malformed."""

@@ -1,0 +1,84 @@
+"""The bot: opens the application in ``setup_hook``, adds the cogs and dynamic items, syncs when needed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app import errors, replies
+from bot.discord_app.caller import caller_of
+from bot.discord_app.cogs.content import ContentCog
+from bot.discord_app.components import ActionButton, ActionMenu
+from bot.discord_app.sync import SyncMode, sync_tree
+from bot.services.app import App
+from bot.services.router import Router
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    """Only the guilds intent: slash commands and components arrive as interactions and need nothing more."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    return wanted
+
+
+class StudyBot(commands.Bot):
+    def __init__(self, settings: Settings, sync_mode: SyncMode = SyncMode.AUTO) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(),
+            allowed_mentions=replies.NO_MENTIONS,
+        )
+        self.settings = settings
+        self.sync_mode = sync_mode
+        self._app: App | None = None
+        self._router: Router | None = None
+        self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            raise RuntimeError("the bot is not set up yet")
+        return self._app
+
+    @property
+    def router(self) -> Router:
+        if self._router is None:
+            raise RuntimeError("the bot is not set up yet")
+        return self._router
+
+    async def setup_hook(self) -> None:
+        self._app = await App.open(self.settings)
+        self._router = Router(self._app)
+        await self.add_cog(ContentCog(self))
+        self.add_dynamic_items(ActionButton, ActionMenu)
+        if self.application_id is None:
+            raise RuntimeError("Discord did not report an application id")
+        await sync_tree(self.tree, self._app.meta, self.application_id, self.sync_mode, self.settings.dev_guild_id)
+
+    async def close(self) -> None:
+        await super().close()
+        if self._app is not None:
+            await self._app.close()
+            self._app = None
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+
+    async def handle_action(self, interaction: discord.Interaction, action: str, values: Sequence[str]) -> None:
+        """A button or menu click: the router decides, the reply replaces the message (errors go to the clicker)."""
+        try:
+            reply = await self.router.press(caller_of(interaction), action, values)
+            await replies.update(interaction, reply)
+        except Exception as exc:  # one place for every component error, like the tree's on_error
+            await errors.report(interaction, exc)
+
+    async def on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await errors.report(interaction, error)

@@ -1,0 +1,67 @@
+"""Render a neutral reply as a discord.py embed and view, and send it the right way for an interaction."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.core.reply import Reply
+from bot.discord_app.components import ActionButton, ActionMenu
+
+NO_MENTIONS = discord.AllowedMentions.none()
+ERROR_COLOR = 0xE74C3C
+
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def to_embed(reply: Reply) -> discord.Embed:
+    color = ERROR_COLOR if reply.is_error else reply.color
+    embed = discord.Embed(title=reply.title, description=reply.body or None, color=color)
+    for field in reply.fields:
+        embed.add_field(name=field.name, value=field.value, inline=field.inline)
+    if reply.footer:
+        embed.set_footer(text=reply.footer)
+    return embed
+
+
+def to_view(reply: Reply) -> discord.ui.View | None:
+    """A view of dynamic items only: discord.py keeps no per-message state for it, and it works after restarts."""
+    if not reply.buttons and reply.menu is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    if reply.menu is not None:
+        view.add_item(ActionMenu.build(reply.menu))
+    for button in reply.buttons:
+        view.add_item(ActionButton.build(button.label, button.action, _STYLES[button.style], button.disabled))
+    return view
+
+
+async def send(interaction: discord.Interaction, reply: Reply) -> None:
+    """Answer an interaction with a new message (or a followup if it was already answered)."""
+    embed = to_embed(reply)
+    view = to_view(reply)
+    if interaction.response.is_done():
+        if view is None:
+            await interaction.followup.send(embed=embed, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.followup.send(
+                embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
+            )
+    elif view is None:
+        await interaction.response.send_message(embed=embed, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
+    else:
+        await interaction.response.send_message(
+            embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
+        )
+
+
+async def update(interaction: discord.Interaction, reply: Reply) -> None:
+    """Answer a button or menu: replace the clicked message, or say what went wrong to the clicker alone."""
+    if reply.is_error or interaction.response.is_done():
+        await send(interaction, reply)
+        return
+    await interaction.response.edit_message(embed=to_embed(reply), view=to_view(reply), allowed_mentions=NO_MENTIONS)

@@ -1,0 +1,41 @@
+"""The application: content, database and use cases, opened once and shared by every adapter."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.core.content.library import ContentLibrary
+from bot.services.content import ContentService
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.repositories.meta import MetaRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    library: ContentLibrary
+    content: ContentService
+    db: Database
+    meta: MetaRepository
+
+    @classmethod
+    async def open(cls, settings: Settings) -> App:
+        """Load and validate content (off the event loop), then open and migrate the database."""
+        library = await asyncio.to_thread(ContentLibrary.load, settings.content_dir)
+        content = await asyncio.to_thread(ContentService, library)
+        db = await Database.open(settings.database_path)
+        log.info(
+            "content: %s; database: %s (schema %d)",
+            ", ".join(f"{m.id} ({len(m.topics)} topics)" for m in library.modules.values()),
+            settings.database_path,
+            await db.schema_version(),
+        )
+        return cls(settings=settings, library=library, content=content, db=db, meta=MetaRepository(db))
+
+    async def close(self) -> None:
+        await self.db.close()

@@ -1,0 +1,60 @@
+"""The command catalogue: every command, its options and their limits, described once as data.
+
+The Discord adapter turns each spec into an application command, the console into its help and parser,
+so both always offer the same commands with the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+OptionKind = Literal["string", "integer"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who runs a command, and where: enough for the services to decide, nothing adapter-specific."""
+
+    user_id: int
+    display_name: str = "you"
+    guild_id: int | None = None
+    channel_id: int | None = None
+    can_manage_guild: bool = False
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    name: str
+    description: str
+    kind: OptionKind = "string"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    autocomplete: bool = False
+
+    def usage(self) -> str:
+        shown = "|".join(self.choices) if self.choices else self.kind
+        return f"{self.name}:<{shown}>" if self.required else f"[{self.name}:<{shown}>]"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    group: str
+    name: str
+    description: str
+    options: tuple[OptionSpec, ...] = field(default=())
+    guild_only: bool = False
+
+    @property
+    def path(self) -> str:
+        return f"/{self.group} {self.name}"
+
+    def option(self, name: str) -> OptionSpec | None:
+        return next((o for o in self.options if o.name == name), None)
+
+    def usage(self) -> str:
+        return " ".join([self.path, *(o.usage() for o in self.options)])

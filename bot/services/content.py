@@ -1,0 +1,112 @@
+"""Content use cases: show a topic, the index, the sources, search, and the buttons and menus they carry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot.core import render
+from bot.core.actions import OpenTopic, ShowIndex, ShowPage, decode
+from bot.core.content.library import ContentLibrary, ContentModule
+from bot.core.content.search import MAX_QUERY, SearchIndex, clean_query
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.reply import Reply
+from bot.services.catalog import CommandSpec, OptionSpec
+
+OptionValue = str | int
+
+
+class ContentService:
+    def __init__(self, library: ContentLibrary) -> None:
+        self.library = library
+        self._search = {module_id: SearchIndex(module) for module_id, module in library.modules.items()}
+
+    def module(self, module_id: str) -> ContentModule:
+        module = self.library.module(module_id)
+        if module is None:
+            known = ", ".join(f"/{m}" for m in self.library.modules)
+            raise NotFound(f"There is no module called `{module_id}`. Try one of: {known}.")
+        return module
+
+    # The catalogue -------------------------------------------------------------------------------
+
+    def command_specs(self, module_id: str) -> list[CommandSpec]:
+        module = self.module(module_id)
+        specs: list[CommandSpec] = []
+        for command in module.commands:
+            options: tuple[OptionSpec, ...] = ()
+            if command.variants:
+                choices = (*command.variants, module.info.variant_all_label)
+                options = (
+                    OptionSpec(
+                        name=module.info.variant_option,
+                        description=f"Which part to show (default: {module.info.variant_all_label})",
+                        choices=choices,
+                    ),
+                )
+            specs.append(CommandSpec(module.id, command.name, command.description, options))
+        specs += [
+            CommandSpec(module.id, "topics", f"Every {module.info.name} topic, with a menu to open each"),
+            CommandSpec(
+                module.id,
+                "search",
+                "Search every topic for a word or phrase",
+                (
+                    OptionSpec(
+                        name="query",
+                        description="A term, e.g. norketamine or NMDA",
+                        required=True,
+                        min_length=1,
+                        max_length=MAX_QUERY,
+                        autocomplete=True,
+                    ),
+                ),
+            ),
+            CommandSpec(module.id, "sources", "Every reference cited in this module, in full"),
+        ]
+        return specs
+
+    # Use cases -----------------------------------------------------------------------------------
+
+    def run(self, module_id: str, name: str, options: Mapping[str, OptionValue]) -> Reply:
+        """Run a content command by name; every option value is checked here, whatever the adapter."""
+        module = self.module(module_id)
+        if name == "topics":
+            return render.index(module)
+        if name == "sources":
+            return render.page(module, "s", 0)
+        if name == "search":
+            return self.search(module, str(options.get("query", "")))
+        command = module.command(name)
+        if command is None:
+            raise NotFound(f"/{module.id} has no `{name}` command. Use /{module.id} topics to see them all.")
+        raw = options.get(module.info.variant_option)
+        variant = None if raw is None else str(raw).strip().lower()
+        return render.page(module, render.document_for_command(command, variant, module), 0)
+
+    def search(self, module: ContentModule, query: str) -> Reply:
+        outcome = self._search[module.id].search(query)
+        if not outcome.hits:
+            text = clean_query(query)
+            near = ", ".join(f"`{s}`" for s in outcome.suggestions) or f"/{module.id} topics"
+            raise NotFound(f"Nothing in /{module.id} matches “{text}”. Nearest: {near}.")
+        return render.search_results(module, clean_query(query), outcome.hits)
+
+    def autocomplete(self, module_id: str, typed: str) -> list[str]:
+        module = self.library.module(module_id)
+        return [] if module is None else self._search[module.id].suggest(typed)
+
+    def press(self, action: str, values: Sequence[str] = ()) -> Reply:
+        """A button or menu: decode the ids, check each against the content, return the reply to show."""
+        decoded = decode(action)
+        module = self.module(decoded.module)
+        if isinstance(decoded, ShowPage):
+            return render.page(module, decoded.document, decoded.page)
+        if isinstance(decoded, ShowIndex):
+            return render.index(module)
+        if isinstance(decoded, OpenTopic):
+            if len(values) != 1:
+                raise InvalidInput("Pick exactly one topic from the menu.")
+            if module.topic(values[0]) is None:
+                raise NotFound(f"That topic is no longer in /{module.id}. Use /{module.id} topics again.")
+            return render.page(module, f"t.{values[0]}", 0)
+        raise NotFound("That button is not one this bot understands. Run the command again.")

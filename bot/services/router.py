@@ -1,0 +1,105 @@
+"""One entry point for every command, button and autocomplete, whichever adapter it comes from.
+
+The router checks option values against the catalogue (so a hostile or mistyped value never reaches a use
+case), runs the use case, and turns expected errors into an ephemeral error reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot.core import render
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.reply import Reply
+from bot.services.app import App
+from bot.services.catalog import Caller, CommandSpec, OptionSpec
+from bot.services.content import OptionValue
+
+
+class Router:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._specs = {
+            (spec.group, spec.name): spec
+            for module_id in app.library.modules
+            for spec in app.content.command_specs(module_id)
+        }
+
+    @property
+    def groups(self) -> list[str]:
+        return list(self.app.library.modules)
+
+    def specs(self, group: str | None = None) -> list[CommandSpec]:
+        return [s for s in self._specs.values() if group is None or s.group == group]
+
+    def find(self, group: str, name: str) -> CommandSpec:
+        spec = self._specs.get((group, name))
+        if spec is not None:
+            return spec
+        if group not in self.groups:
+            known = ", ".join(f"/{g}" for g in self.groups)
+            raise NotFound(f"There is no /{group} command group. Known groups: {known}.")
+        names = ", ".join(s.name for s in self.specs(group))
+        raise NotFound(f"/{group} has no `{name}` command. Its commands: {names}.")
+
+    def check_options(self, spec: CommandSpec, given: Mapping[str, object]) -> dict[str, OptionValue]:
+        """Convert and check option values; every problem becomes an InvalidInput that says what to type."""
+        unknown = [name for name in given if spec.option(name) is None]
+        if unknown:
+            allowed = ", ".join(o.name for o in spec.options) or "none"
+            raise InvalidInput(f"{spec.path} has no option `{unknown[0]}`. Its options: {allowed}.")
+        checked: dict[str, OptionValue] = {}
+        for option in spec.options:
+            if option.name not in given or given[option.name] is None:
+                if option.required:
+                    raise InvalidInput(f"{spec.path} needs `{option.name}:` ({option.description}).")
+                continue
+            checked[option.name] = _check_value(spec, option, given[option.name])
+        return checked
+
+    async def run(self, caller: Caller, group: str, name: str, options: Mapping[str, object]) -> Reply:
+        """Run a command and always return a reply: a result, or an ephemeral message saying what to do."""
+        try:
+            spec = self.find(group, name)
+            if spec.guild_only and caller.guild_id is None:
+                raise InvalidInput(f"{spec.path} works only in a server, not in direct messages.")
+            return self.app.content.run(group, name, self.check_options(spec, options))
+        except (InvalidInput, NotFound) as exc:
+            return render.error(exc.message, self.app.library.module(group))
+
+    async def press(self, caller: Caller, action: str, values: Sequence[str] = ()) -> Reply:
+        try:
+            return self.app.content.press(action, values)
+        except (InvalidInput, NotFound) as exc:
+            return render.error(exc.message)
+
+    def autocomplete(self, group: str, name: str, option: str, typed: str) -> list[str]:
+        spec = self._specs.get((group, name))
+        if spec is None or (found := spec.option(option)) is None or not found.autocomplete:
+            return []
+        return self.app.content.autocomplete(group, typed)
+
+
+def _check_value(spec: CommandSpec, option: OptionSpec, raw: object) -> OptionValue:
+    label = f"`{option.name}` of {spec.path}"
+    if option.kind == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise InvalidInput(f"{label} must be a whole number.")
+        try:
+            number = int(raw)
+        except ValueError:
+            raise InvalidInput(f"{label} must be a whole number, not “{str(raw)[:40]}”.") from None
+        low, high = option.min_value, option.max_value
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise InvalidInput(f"{label} must be from {low} to {high}; you gave {number}.")
+        return number
+    text = str(raw).strip()
+    if option.choices:
+        if text.lower() not in option.choices:
+            raise InvalidInput(f"{label} must be one of: {', '.join(option.choices)}.")
+        return text.lower()
+    if option.max_length is not None and len(text) > option.max_length:
+        raise InvalidInput(f"{label} is {len(text)} characters long; keep it to {option.max_length} or fewer.")
+    if option.min_length is not None and len(text) < option.min_length:
+        raise InvalidInput(f"{label} is empty; type at least {option.min_length} character(s).")
+    return text

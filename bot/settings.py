@@ -1,0 +1,43 @@
+"""Settings from the environment and ``.env``. Built in ``main``, never at import, so tests pass their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = Field(
+        default=None, description="Bot token from the Discord developer portal; without it the console starts."
+    )
+    database_path: Path = Field(default=Path("data/bot.sqlite3"), description="SQLite database file.")
+    content_dir: Path = Field(default=PROJECT_ROOT / "content", description="Folder holding the content modules.")
+    dev_guild_id: int | None = Field(
+        default=None, description="Sync commands to this one server only (instant; for development)."
+    )
+    log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    discord_api_url: str | None = Field(
+        default=None, description="Testing only: REST base URL of a local fake Discord (http://127.0.0.1:...)."
+    )
+    discord_gateway_url: str | None = Field(
+        default=None, description="Testing only: gateway URL of a local fake Discord (ws://127.0.0.1:...)."
+    )
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value

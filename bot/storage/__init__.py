@@ -1,0 +1,1 @@
+"""Storage: one aiosqlite connection, versioned migrations, and repositories. All SQL lives here."""

@@ -1,0 +1,104 @@
+"""The database connection: aiosqlite, WAL, foreign keys, migrations, and a transaction helper.
+
+Everything SQLite-specific lives in ``open`` (PRAGMAs, user_version); repositories use portable SQL
+(``INSERT ... ON CONFLICT``, integer UTC timestamps) so a PostgreSQL backend can replace this class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.migrator import SchemaTooNew, available
+
+log = logging.getLogger(__name__)
+
+
+def now() -> int:
+    """Integer UTC seconds, the only timestamp format stored."""
+    return int(time.time())
+
+
+class Database:
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._conn = connection
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating folders as needed), configure, and migrate the database at ``path``."""
+        if str(path) != ":memory:":
+            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            connection.row_factory = aiosqlite.Row
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA foreign_keys=ON")
+            await connection.execute("PRAGMA busy_timeout=5000")
+            await connection.execute("PRAGMA synchronous=NORMAL")
+            database = cls(connection, path)
+            await database._migrate()
+        except BaseException:
+            await connection.close()
+            raise
+        return database
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def schema_version(self) -> int:
+        async with self._conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        migrations = available()
+        current = await self.schema_version()
+        if current > len(migrations):
+            raise SchemaTooNew(
+                f"{self.path} has schema version {current}, but this version of the bot knows only up to "
+                f"{len(migrations)}. Update the bot, or restore a backup made by this version."
+            )
+        pending = [m for m in migrations if m.version > current]
+        if not pending:
+            return
+        script = "\n".join(m.sql for m in pending)
+        target = pending[-1].version
+        try:
+            await self._conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+        except BaseException:
+            if self._conn.in_transaction:
+                await self._conn.execute("ROLLBACK")
+            raise
+        log.info("database %s migrated from version %d to %d", self.path, current, target)
+
+    # Queries -------------------------------------------------------------------------------------
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, tuple(params)) as cursor:
+            row: aiosqlite.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction; writers queue on a lock so concurrent tasks never interleave statements."""
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")

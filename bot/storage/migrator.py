@@ -1,0 +1,42 @@
+"""Versioned migrations: ``migrations/NNN-name.sql`` files, applied in order, all pending ones in one transaction.
+
+The schema version is SQLite's ``PRAGMA user_version`` (part of the connection set-up, the one place
+SQLite-only statements are allowed). A database newer than the code is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+_NAME = re.compile(r"^(?P<version>\d{3})-(?P<name>[a-z0-9-]+)\.sql$")
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer version of the bot."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def available() -> list[Migration]:
+    """Every migration shipped with the package, in version order, with no gaps."""
+    found: list[Migration] = []
+    for entry in resources.files("bot.storage").joinpath("migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match["version"]), match["name"], entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise RuntimeError(f"migration {expected:03d} is missing (found {migration.version:03d}-{migration.name})")
+    return found
+
+
+def latest_version() -> int:
+    return len(available())

@@ -1,0 +1,46 @@
+"""Small helpers shared by tests: copies of the shipped content to break or extend."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings
+
+CONTENT = PROJECT_ROOT / "content"
+
+
+def copy_content(tmp_path: Path) -> Path:
+    """A private copy of the shipped content folder that a test may edit."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target, ignore=shutil.ignore_patterns("README.md"))
+    return target
+
+
+def make_settings(tmp_path: Path, content_dir: Path | None = None, **extra: object) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token=None,
+        database_path=tmp_path / "bot.sqlite3",
+        content_dir=content_dir or CONTENT,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+SECOND_MODULE_FILES = {
+    "module.yaml": "id: caffeine\nname: Caffeine basics\ndescription: A tiny second module used by the tests\n",
+    "sources.yaml": "sources:\n  - key: Test2020\n    short: Test source 2020\n    citation: A. Author. A test citation. 2020.\n",
+    "topics/basics.yaml": (
+        "id: basics\ncommand: basics\norder: 1\ntitle: Caffeine basics\ndescription: What caffeine is\n"
+        "summary: Caffeine is an adenosine-receptor antagonist.\nkeywords: [adenosine]\n"
+        "sections:\n  - title: Receptors\n    body: It blocks adenosine receptors.\n    sources: [Test2020]\n"
+        "key_facts:\n  - text: It is a methylxanthine.\n    sources: [Test2020]\n"
+    ),
+}
+
+
+def add_second_module(content_dir: Path) -> None:
+    for name, text in SECOND_MODULE_FILES.items():
+        path = content_dir / "caffeine" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")

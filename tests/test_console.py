@@ -1,0 +1,85 @@
+"""The offline console, driven through a pipe exactly as a user would: ``printf ... | python -m bot``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+
+
+def run_console(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "CONTENT_DIR", "DATABASE_PATH"}}
+    environment.update({"DATABASE_PATH": str(tmp_path / "console.sqlite3"), "LOG_LEVEL": "WARNING", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_console_runs_commands_from_a_pipe_and_exits_at_end(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "/ketamine mechanism",
+            "press 2",
+            "/ketamine effects kind:psychological",
+            "/ketamine search query:norketamine",
+            "/ketamine topics",
+            "pick 4",
+            "/ketamine sources",
+        ]
+    )
+    result = run_console(tmp_path, script + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Mechanism: how ketamine blocks the NMDA receptor" in out
+    assert "(continued)" in out and "Page 2/" in out
+    assert "Psychological effects of ketamine" in out
+    assert "Search: norketamine" in out and "Metabolism: norketamine" in out
+    assert "Open a topic" in out and "Pharmacokinetics" in out
+    assert "Sources · Ketamine for pain management" in out
+    assert out.count("For education only, not medical advice") >= 7
+    assert "Traceback" not in out + result.stderr
+
+
+def test_console_help_and_errors_keep_going(tmp_path: Path) -> None:
+    script = "help\n/ketamine nope\n/ketamine effects kind:loud\n/ketamine search query:\nketamine mechanism\npress 9\n/ketamine overview\n"
+    result = run_console(tmp_path, script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "/ketamine search query:<string>" in out and "/ketamine effects [kind:<physical|psychological|both>]" in out
+    assert "has no `nope` command" in out or "has no nope command" in out
+    assert "must be one of: physical, psychological, both" in out
+    assert "Commands start with" in out
+    assert "no buttons" in out or "Press a number" in out
+    assert "Ketamine: overview and history" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_broken_content_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    content = tmp_path / "content" / "ketamine"
+    (content / "topics").mkdir(parents=True)
+    for name in ("module.yaml", "sources.yaml"):
+        (content / name).write_text((PROJECT_ROOT / "content" / "ketamine" / name).read_text(encoding="utf-8"))
+    (content / "topics" / "bad.yaml").write_text("id: [\n", encoding="utf-8")
+    result = run_console(tmp_path, "", CONTENT_DIR=str(tmp_path / "content"))
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if "bad.yaml" in line]
+    assert len(lines) == 1 and "invalid YAML" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_check_command_counts_content(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check"], capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ketamine: 8 topics, 7 topic commands" in result.stdout

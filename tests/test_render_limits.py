@@ -1,0 +1,85 @@
+"""Every reply of every topic, menu and source page fits Discord's limits and carries the disclaimer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import limits, render
+from bot.core.actions import PREFIX
+from bot.core.content.library import ContentLibrary, ContentModule
+from bot.core.reply import Reply
+from tests.helpers import CONTENT
+
+LIBRARY = ContentLibrary.load(CONTENT)
+MODULE = LIBRARY.modules["ketamine"]
+
+
+def all_documents(module: ContentModule) -> list[str]:
+    docs = [f"t.{t.id}" for t in module.topics] + ["s"]
+    for command in module.commands:
+        variants = [*command.variants, module.info.variant_all_label] if command.variants else [None]
+        for variant in variants:
+            docs.append(render.document_for_command(command, variant, module))
+    return sorted(set(docs))
+
+
+def assert_fits(reply: Reply) -> None:
+    assert reply.title and len(reply.title) <= limits.EMBED_TITLE
+    assert len(reply.body) <= limits.EMBED_DESCRIPTION
+    assert len(reply.fields) <= limits.EMBED_FIELDS
+    for field in reply.fields:
+        assert 0 < len(field.name) <= limits.FIELD_NAME
+        assert 0 < len(field.value) <= limits.FIELD_VALUE
+    assert len(reply.footer) <= limits.FOOTER_TEXT
+    assert reply.embed_length() <= limits.EMBED_TOTAL
+    assert "For education only, not medical advice" in reply.footer
+    assert len(reply.buttons) <= 5
+    ids = [PREFIX + b.action for b in reply.buttons]
+    if reply.menu:
+        ids.append(PREFIX + reply.menu.action)
+        assert len(reply.menu.options) <= limits.SELECT_OPTIONS
+        for option in reply.menu.options:
+            assert len(option.label) <= limits.SELECT_OPTION_LABEL
+            assert len(option.description or "") <= limits.SELECT_OPTION_DESCRIPTION
+    assert len(ids) == len(set(ids)), "custom_ids must be unique within a message"
+    assert all(len(i) <= limits.CUSTOM_ID for i in ids)
+    assert all(len(b.label) <= limits.BUTTON_LABEL for b in reply.buttons)
+
+
+@pytest.mark.parametrize("document", all_documents(MODULE))
+def test_every_page_of_every_document_fits(document: str) -> None:
+    pages = render.document_pages(MODULE, document)
+    assert pages
+    for number, page in enumerate(pages, start=1):
+        assert_fits(page)
+        if len(pages) > 1:
+            assert f"Page {number}/{len(pages)}" in page.footer
+
+
+def test_every_topic_renders_summary_sections_key_facts_and_sources() -> None:
+    for topic in MODULE.topics:
+        pages = render.document_pages(MODULE, f"t.{topic.id}")
+        text = "\n".join(p.body + "".join(f.name + f.value for f in p.fields) for p in pages)
+        assert pages[0].body == topic.summary
+        for section in topic.sections:
+            assert section.title in text and section.body in text
+        names = [f.name for p in pages for f in p.fields]
+        assert "Key facts" in names and "Sources" in names
+        for key in topic.source_keys():
+            assert MODULE.sources[key].short in text
+
+
+def test_index_and_search_results_fit() -> None:
+    assert_fits(render.index(MODULE))
+    hits = [(t, t.sections[0].title) for t in MODULE.topics]
+    assert_fits(render.search_results(MODULE, "x" * 100, hits))
+
+
+def test_pager_buttons_point_to_neighbour_pages() -> None:
+    pages = render.document_pages(MODULE, "s")
+    assert len(pages) > 2
+    middle = pages[1]
+    actions = [b.action for b in middle.buttons]
+    assert actions[:2] == ["pg:ketamine:s:0", "pg:ketamine:s:2"]
+    assert pages[0].buttons[0].disabled and not pages[0].buttons[1].disabled
+    assert pages[-1].buttons[1].disabled

@@ -1,0 +1,59 @@
+"""The database: WAL, versioned migrations in one transaction, a newer schema refused, portable upserts."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.storage import migrator
+from bot.storage.database import Database
+from bot.storage.migrator import Migration, SchemaTooNew
+from bot.storage.repositories.meta import MetaRepository
+
+
+async def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "sub" / "bot.sqlite3")
+    try:
+        assert await db.schema_version() == migrator.latest_version()
+        row = await db.fetch_one("PRAGMA journal_mode")
+        assert row is not None and row[0] == "wal"
+    finally:
+        await db.close()
+
+
+async def test_meta_upsert_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    meta = MetaRepository(db)
+    assert await meta.get("k") is None
+    await meta.set("k", "one")
+    await meta.set("k", "two")
+    await db.close()
+    db = await Database.open(path)
+    try:
+        assert await MetaRepository(db).get("k") == "two"
+    finally:
+        await db.close()
+
+
+async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    with pytest.raises(SchemaTooNew, match="schema version 999"):
+        await Database.open(path)
+
+
+async def test_failed_migration_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = migrator.available()
+    broken = [*real, Migration(len(real) + 1, "broken", "CREATE TABLE half (x INTEGER);\nTHIS IS NOT SQL;")]
+    monkeypatch.setattr("bot.storage.database.available", lambda: broken)
+    path = tmp_path / "bot.sqlite3"
+    with pytest.raises(sqlite3.OperationalError):
+        await Database.open(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == set(), "every pending migration is applied in one transaction, or none is"
