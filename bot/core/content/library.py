@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.core import limits
-from bot.core.content.models import ModuleInfo, Source, SourceList, Topic
+from bot.core.content.models import ModuleInfo, Question, QuestionBank, Source, SourceList, Topic
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -79,6 +79,7 @@ class ContentModule:
     sources: Mapping[str, Source]
     topics: tuple[Topic, ...]
     commands: tuple[TopicCommand, ...] = field(default=())
+    questions: tuple[Question, ...] = field(default=())
 
     @property
     def id(self) -> str:
@@ -183,6 +184,7 @@ def _load_module(folder: Path, problems: list[ContentProblem]) -> ContentModule 
         topic = _validate(Topic, _read_yaml(path, problems), path, problems)
         if topic is not None:
             topics.append((path, topic))
+    questions = _load_questions(folder / "questions.yaml", problems)
     if info is None or source_list is None:
         return None
     sources: dict[str, Source] = {}
@@ -192,10 +194,49 @@ def _load_module(folder: Path, problems: list[ContentProblem]) -> ContentModule 
             problems.append(ContentProblem(folder / "sources.yaml", where, f"duplicate source key {source.key!r}"))
         sources.setdefault(source.key, source)
     _check_topics(folder, info, topics, sources, problems)
+    _check_questions(folder / "questions.yaml", questions, {t.id for _, t in topics}, sources, problems)
     if len(problems) > before:
         return None
     ordered = tuple(sorted((t for _, t in topics), key=lambda t: (t.order, t.id)))
-    return ContentModule(info=info, path=folder, sources=sources, topics=ordered, commands=_build_commands(ordered))
+    return ContentModule(
+        info=info,
+        path=folder,
+        sources=sources,
+        topics=ordered,
+        commands=_build_commands(ordered),
+        questions=tuple(questions),
+    )
+
+
+def _load_questions(path: Path, problems: list[ContentProblem]) -> list[Question]:
+    """The optional question bank; a module without ``questions.yaml`` simply has no quiz."""
+    if not path.exists():
+        return []
+    bank = _validate(QuestionBank, _read_yaml(path, problems), path, problems)
+    return [] if bank is None else list(bank.questions)
+
+
+def _check_questions(
+    path: Path,
+    questions: list[Question],
+    topic_ids: set[str],
+    sources: Mapping[str, Source],
+    problems: list[ContentProblem],
+) -> None:
+    seen: set[str] = set()
+    for index, question in enumerate(questions):
+        where = f"questions.{index}"
+        if question.id in seen:
+            problems.append(ContentProblem(path, f"{where}.id", f"duplicate question id {question.id!r}"))
+        seen.add(question.id)
+        if question.topic not in topic_ids:
+            problems.append(ContentProblem(path, f"{where}.topic", f"unknown topic {question.topic!r}"))
+        if question.source not in sources:
+            problems.append(
+                ContentProblem(
+                    path, f"{where}.source", f"unknown source key {question.source!r}; add it to sources.yaml"
+                )
+            )
 
 
 def _check_topics(

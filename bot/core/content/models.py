@@ -111,3 +111,41 @@ class ModuleInfo(Strict):
         if value in {"help", "admin"}:
             raise ValueError(f"{value!r} is reserved and cannot name a module")
         return value
+
+
+class Choice(Strict):
+    text: Annotated[Text, StringConstraints(max_length=200)]
+    correct: bool = False
+
+
+class Question(Strict):
+    """One multiple-choice quiz question: 2 to 5 choices, exactly one of them correct."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
+    topic: Slug
+    difficulty: int = Field(ge=1, le=3)
+    prompt: Annotated[Text, StringConstraints(max_length=500)]
+    choices: list[Choice] = Field(min_length=2, max_length=5)
+    explanation: Annotated[Text, StringConstraints(max_length=900)]
+    source: SourceKey
+
+    @model_validator(mode="after")
+    def _exactly_one_correct(self) -> Question:
+        correct = sum(1 for c in self.choices if c.correct)
+        if correct != 1:
+            raise ValueError(f"exactly one choice must be correct (found {correct})")
+        texts = [c.text.casefold() for c in self.choices]
+        if len(set(texts)) != len(texts):
+            raise ValueError("two choices have the same text")
+        return self
+
+    @property
+    def answer(self) -> int:
+        """Index of the correct choice."""
+        return next(i for i, c in enumerate(self.choices) if c.correct)
+
+
+class QuestionBank(Strict):
+    """``questions.yaml``: the module's quiz questions."""
+
+    questions: list[Question] = Field(min_length=1)
