@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -29,12 +30,14 @@ def intents() -> discord.Intents:
 
 
 class StudyBot(commands.Bot):
-    def __init__(self, settings: Settings, sync_mode: SyncMode = SyncMode.AUTO) -> None:
+    def __init__(self, settings: Settings, sync_mode: SyncMode = SyncMode.AUTO, **client_options: Any) -> None:
+        """``client_options`` go to discord.py's client (tests shorten ``guild_ready_timeout``)."""
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=intents(),
             allowed_mentions=replies.NO_MENTIONS,
+            **client_options,
         )
         self.settings = settings
         self.sync_mode = sync_mode
