@@ -51,6 +51,7 @@ async def invoke(fake: FakeDiscord, name: str, **options: Any) -> tuple[dict[str
 def assert_clean(fake: FakeDiscord) -> None:
     assert fake.errors == [], fake.errors
     assert fake.unknown_routes == []
+    assert fake.allowed_mentions, "every message the bot sent is recorded"
     assert all(m == {"parse": []} for m in fake.allowed_mentions), fake.allowed_mentions
 
 

@@ -1,0 +1,52 @@
+"""Imports run one way: adapters -> services -> core and storage. The core never imports Discord or SQL."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+BOT = PROJECT_ROOT / "bot"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def files_under(folder: str) -> list[Path]:
+    return sorted((BOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        ("core", ("discord", "aiosqlite", "sqlite3", "bot.storage", "bot.services", "bot.discord_app", "bot.console")),
+        ("storage", ("discord", "bot.services", "bot.discord_app", "bot.console")),
+        ("services", ("discord", "bot.discord_app", "bot.console")),
+        ("console", ("discord", "bot.discord_app")),
+    ],
+)
+def test_layer_does_not_import(folder: str, forbidden: tuple[str, ...]) -> None:
+    assert files_under(folder)
+    for path in files_under(folder):
+        bad = {m for m in imported_modules(path) if any(m == f or m.startswith(f + ".") for f in forbidden)}
+        assert not bad, f"{path.relative_to(PROJECT_ROOT)} imports {sorted(bad)}"
+
+
+def test_sql_lives_only_in_storage() -> None:
+    keywords = ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "CREATE TABLE")
+    for path in BOT.rglob("*.py"):
+        if (BOT / "storage") in path.parents:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not any(k in text for k in keywords), f"SQL outside storage: {path.relative_to(PROJECT_ROOT)}"
