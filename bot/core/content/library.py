@@ -194,7 +194,9 @@ def _load_module(folder: Path, problems: list[ContentProblem]) -> ContentModule 
             problems.append(ContentProblem(folder / "sources.yaml", where, f"duplicate source key {source.key!r}"))
         sources.setdefault(source.key, source)
     _check_topics(folder, info, topics, sources, problems)
-    _check_questions(folder / "questions.yaml", questions, {t.id for _, t in topics}, sources, problems)
+    # A topic file that failed to load still counts by its file name, so its questions add no second error.
+    known_topics = {t.id for _, t in topics} | {p.stem for p in topic_files}
+    _check_questions(folder / "questions.yaml", questions, known_topics, sources, problems)
     if len(problems) > before:
         return None
     ordered = tuple(sorted((t for _, t in topics), key=lambda t: (t.order, t.id)))
