@@ -71,21 +71,29 @@ def check(settings: Settings) -> int:
     for module in library.modules.values():
         print(
             f"{module.id}: {len(module.topics)} topics, {len(module.commands)} topic commands, "
-            f"{len(module.sources)} sources ({module.path})"
+            f"{len(module.questions)} questions, {len(module.sources)} sources ({module.path})"
         )
     return 0
 
 
 async def run_console(settings: Settings) -> int:
     from bot.console.app import ConsoleApp
+    from bot.console.publisher import ConsolePublisher
     from bot.services.app import App
+    from bot.services.clock import SystemClock
+    from bot.services.quiz import QuizService, quiz_defaults
     from bot.services.router import Router
 
     app = await App.open(settings)
+    quiz = QuizService(app, SystemClock(), quiz_defaults(settings))
     try:
         console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
-        await ConsoleApp(Router(app), console).run()
+        publisher = ConsolePublisher(console)
+        quiz.publisher = publisher
+        await quiz.resume_all()
+        await ConsoleApp(Router(app, quiz), console, publisher).run()
     finally:
+        await quiz.shutdown()
         await app.close()
     return 0
 

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
         default=None, description="Sync commands to this one server only (instant; for development)."
     )
     log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    quiz_questions: int = Field(default=10, ge=1, le=50, description="Questions per quiz unless the starter says.")
+    quiz_seconds: int = Field(default=20, ge=1, le=600, description="Seconds to answer each question.")
+    quiz_points: int = Field(default=100, ge=1, le=10000, description="Points for a right answer.")
+    quiz_speed_bonus: bool = Field(default=True, description="Faster right answers score up to double points.")
+    quiz_reveal_seconds: float = Field(default=5.0, ge=0, le=60, description="Pause after a reveal.")
     discord_api_url: str | None = Field(
         default=None, description="Testing only: REST base URL of a local fake Discord (http://127.0.0.1:...)."
     )

@@ -7,6 +7,7 @@ exits, which is how the tests drive it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from typing import TextIO
 
@@ -14,26 +15,33 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.console.parser import parse_command
+from bot.console.publisher import ConsolePublisher
 from bot.console.view import render_reply
 from bot.core.errors import InvalidInput
+from bot.core.quiz.render import LETTERS
 from bot.core.reply import Reply
 from bot.services.catalog import Caller
 from bot.services.router import Router
 
-CONSOLE_CALLER = Caller(user_id=1, display_name="console", guild_id=None, channel_id=None, can_manage_guild=True)
+CONSOLE_CALLER = Caller(user_id=1, display_name="you", guild_id=1, channel_id=1, can_manage_guild=True)
+"""The console is one local player in one local study room, so server-only commands such as the quiz work."""
 
 HELP_EXTRA = [
     ("help", "this list"),
     ("press N", "press button N of the last reply"),
     ("pick N", "choose option N of the last reply's menu"),
+    ("a, b, c, d, e", "answer the open quiz question"),
     ("quit", "leave (or Ctrl-D)"),
 ]
 
 
 class ConsoleApp:
-    def __init__(self, router: Router, console: Console, stdin: TextIO | None = None) -> None:
+    def __init__(
+        self, router: Router, console: Console, publisher: ConsolePublisher, stdin: TextIO | None = None
+    ) -> None:
         self.router = router
         self.console = console
+        self.publisher = publisher
         self.stdin = stdin or sys.stdin
         self.last: Reply | None = None
 
@@ -52,6 +60,8 @@ class ConsoleApp:
                 break
             if not await self.handle(line.strip()):
                 break
+        if self.router.quiz is not None:
+            await self.router.quiz.wait_idle()  # let a running quiz finish before leaving at end of input
 
     async def handle(self, line: str) -> bool:
         """Run one line; return False when the user asked to leave."""
@@ -66,9 +76,17 @@ class ConsoleApp:
         try:
             if word in {"press", "pick"} or word.isdigit():
                 reply = await self._press(word, line.split()[1:])
+            elif len(word) == 1 and word in LETTERS.lower():
+                reply = await self._answer(word)
             else:
                 parsed = parse_command(line)
                 reply = await self.router.run(CONSOLE_CALLER, parsed.group, parsed.name, parsed.options)
+                if parsed.name == "quiz start" and not reply.is_error:
+                    self.console.print(render_reply(reply))
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(10):
+                            await self.publisher.wait_for_question()
+                    return True
         except InvalidInput as exc:
             self.console.print(f"[red]{exc.message}[/]")
             return True
@@ -76,6 +94,15 @@ class ConsoleApp:
         if not reply.is_error:
             self.last = reply
         return True
+
+    async def _answer(self, letter: str) -> Reply:
+        question = self.publisher.open_question
+        if question is None:
+            raise InvalidInput("No quiz question is open. Start a quiz with `/ketamine quiz start`.")
+        for button in question.buttons:
+            if button.label.lower() == letter:
+                return await self.router.press(CONSOLE_CALLER, button.action)
+        raise InvalidInput(f"This question has choices {', '.join(b.label for b in question.buttons)}.")
 
     async def _press(self, word: str, rest: list[str]) -> Reply:
         number_text = word if word.isdigit() else (rest[0] if rest else "")

@@ -30,8 +30,8 @@ def parse_command(line: str) -> ParsedCommand:
     words = head.split()
     if len(words) < 2:
         raise InvalidInput("Give a group and a command, for example `/ketamine mechanism`. Type `help` for the list.")
-    if len(words) > 2:
-        raise InvalidInput(f"Unexpected `{words[2]}`: options are written `name:value`, e.g. `query:{words[2]}`.")
+    if len(words) > 3:
+        raise InvalidInput(f"Unexpected `{words[3]}`: options are written `name:value`, e.g. `query:{words[3]}`.")
     options: dict[str, str] = {}
     matches = list(_OPTION.finditer(text))
     for index, match in enumerate(matches):
@@ -40,4 +40,4 @@ def parse_command(line: str) -> ParsedCommand:
         if name in options:
             raise InvalidInput(f"Option `{name}` is given twice.")
         options[name] = text[match.end() : end].strip()
-    return ParsedCommand(group=words[0].lower(), name=words[1].lower(), options=options)
+    return ParsedCommand(group=words[0].lower(), name=" ".join(words[1:]).lower(), options=options)

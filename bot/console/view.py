@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
@@ -9,15 +12,23 @@ from rich.text import Text
 
 from bot.core.reply import Reply
 
+_TIMESTAMP = re.compile(r"<t:(\d+):R>")
+
+
+def for_terminal(text: str) -> str:
+    """Discord's live countdown shown as a local clock time; every line break kept, as Discord keeps them."""
+    text = _TIMESTAMP.sub(lambda m: "at " + datetime.fromtimestamp(int(m.group(1))).strftime("%H:%M:%S"), text)
+    return text.replace("\n", "  \n")
+
 
 def render_reply(reply: Reply) -> RenderableType:
     parts: list[RenderableType] = []
     if reply.body:
-        parts.append(Markdown(reply.body))
+        parts.append(Markdown(for_terminal(reply.body)))
     for field in reply.fields:
         parts.append(Text(""))
         parts.append(Text(field.name, style="bold cyan"))
-        parts.append(Markdown(field.value))
+        parts.append(Markdown(for_terminal(field.value)))
     if reply.menu is not None:
         parts.append(Text(""))
         parts.append(Text(f"{reply.menu.placeholder} (type `pick N`)", style="bold"))

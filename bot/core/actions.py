@@ -48,7 +48,19 @@ class OpenTopic:
         return f"{MENU_KIND}:{self.module}"
 
 
-Action = ShowPage | ShowIndex | OpenTopic
+@dataclass(frozen=True)
+class AnswerQuestion:
+    """A quiz answer button: which session, which question (its position), which choice (0-based)."""
+
+    session_id: int
+    position: int
+    choice: int
+
+    def encode(self) -> str:
+        return f"qa:{self.session_id}:{self.position}:{self.choice}"
+
+
+Action = ShowPage | ShowIndex | OpenTopic | AnswerQuestion
 
 _SLUG = r"[a-z][a-z0-9-]{0,30}"
 _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
@@ -58,6 +70,7 @@ _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
     ),
     (re.compile(rf"ix:(?P<module>{_SLUG})"), ShowIndex),
     (re.compile(rf"op:(?P<module>{_SLUG})"), OpenTopic),
+    (re.compile(r"qa:(?P<session>[1-9]\d{0,17}):(?P<position>\d{1,2}):(?P<choice>[0-4])"), AnswerQuestion),
 ]
 
 
@@ -73,5 +86,7 @@ def decode(text: str) -> Action:
             return ShowPage(match["module"], match["document"], int(match["page"]))
         if kind is ShowIndex:
             return ShowIndex(match["module"])
+        if kind is AnswerQuestion:
+            return AnswerQuestion(int(match["session"]), int(match["position"]), int(match["choice"]))
         return OpenTopic(match["module"])
     raise NotFound("That button is not one this bot made, or it is from an older version. Run the command again.")

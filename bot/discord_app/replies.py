@@ -60,8 +60,8 @@ async def send(interaction: discord.Interaction, reply: Reply) -> None:
 
 
 async def update(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer a button or menu: replace the clicked message, or say what went wrong to the clicker alone."""
-    if reply.is_error or interaction.response.is_done():
+    """Answer a button or menu: replace the clicked message, or answer the clicker alone (ephemeral replies)."""
+    if reply.ephemeral or interaction.response.is_done():
         await send(interaction, reply)
         return
     await interaction.response.edit_message(embed=to_embed(reply), view=to_view(reply), allowed_mentions=NO_MENTIONS)

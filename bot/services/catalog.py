@@ -11,6 +11,8 @@ from typing import Literal
 
 OptionKind = Literal["string", "integer"]
 
+SUBGROUP_DESCRIPTIONS = {"quiz": "Quizzes in this channel: start, stop, status"}
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -43,6 +45,8 @@ class OptionSpec:
 
 @dataclass(frozen=True)
 class CommandSpec:
+    """One command. ``name`` may hold a subgroup and a subcommand (``"quiz start"``), as Discord nests them."""
+
     group: str
     name: str
     description: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.core import render
-from bot.core.actions import OpenTopic, ShowIndex, ShowPage, decode
+from bot.core.actions import OpenTopic, ShowIndex, ShowPage
 from bot.core.content.library import ContentLibrary, ContentModule
 from bot.core.content.search import MAX_QUERY, SearchIndex, clean_query
 from bot.core.errors import InvalidInput, NotFound
@@ -13,6 +13,7 @@ from bot.core.reply import Reply
 from bot.services.catalog import CommandSpec, OptionSpec
 
 OptionValue = str | int
+ContentAction = ShowPage | ShowIndex | OpenTopic
 
 
 class ContentService:
@@ -95,18 +96,15 @@ class ContentService:
         module = self.library.module(module_id)
         return [] if module is None else self._search[module.id].suggest(typed)
 
-    def press(self, action: str, values: Sequence[str] = ()) -> Reply:
-        """A button or menu: decode the ids, check each against the content, return the reply to show."""
-        decoded = decode(action)
+    def press(self, decoded: ContentAction, values: Sequence[str] = ()) -> Reply:
+        """A content button or menu: check each id against the content, return the reply to show."""
         module = self.module(decoded.module)
         if isinstance(decoded, ShowPage):
             return render.page(module, decoded.document, decoded.page)
         if isinstance(decoded, ShowIndex):
             return render.index(module)
-        if isinstance(decoded, OpenTopic):
-            if len(values) != 1:
-                raise InvalidInput("Pick exactly one topic from the menu.")
-            if module.topic(values[0]) is None:
-                raise NotFound(f"That topic is no longer in /{module.id}. Use /{module.id} topics again.")
-            return render.page(module, f"t.{values[0]}", 0)
-        raise NotFound("That button is not one this bot understands. Run the command again.")
+        if len(values) != 1:
+            raise InvalidInput("Pick exactly one topic from the menu.")
+        if module.topic(values[0]) is None:
+            raise NotFound(f"That topic is no longer in /{module.id}. Use /{module.id} topics again.")
+        return render.page(module, f"t.{values[0]}", 0)

@@ -9,21 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.core import render
+from bot.core.actions import AnswerQuestion, decode
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.reply import Reply
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.content import OptionValue
+from bot.services.quiz import QUIZ_COMMANDS, QuizService
 
 
 class Router:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, quiz: QuizService | None = None) -> None:
         self.app = app
-        self._specs = {
-            (spec.group, spec.name): spec
-            for module_id in app.library.modules
-            for spec in app.content.command_specs(module_id)
-        }
+        self.quiz = quiz
+        self._specs: dict[tuple[str, str], CommandSpec] = {}
+        for module_id, module in app.library.modules.items():
+            specs = app.content.command_specs(module_id) + (quiz.command_specs(module) if quiz else [])
+            self._specs.update({(spec.group, spec.name): spec for spec in specs})
 
     @property
     def groups(self) -> list[str]:
@@ -39,6 +41,9 @@ class Router:
         if group not in self.groups:
             known = ", ".join(f"/{g}" for g in self.groups)
             raise NotFound(f"There is no /{group} command group. Known groups: {known}.")
+        first, _, rest = name.partition(" ")
+        if rest and (group, first) in self._specs:
+            raise InvalidInput(f"Unexpected `{rest}`: options are written `name:value`, e.g. `query:{rest}`.")
         names = ", ".join(s.name for s in self.specs(group))
         raise NotFound(f"/{group} has no `{name}` command. Its commands: {names}.")
 
@@ -63,13 +68,22 @@ class Router:
             spec = self.find(group, name)
             if spec.guild_only and caller.guild_id is None:
                 raise InvalidInput(f"{spec.path} works only in a server, not in direct messages.")
-            return self.app.content.run(group, name, self.check_options(spec, options))
+            checked = self.check_options(spec, options)
+            if name in QUIZ_COMMANDS and self.quiz is not None:
+                return await self.quiz.run(caller, self.app.content.module(group), name, checked)
+            return self.app.content.run(group, name, checked)
         except (InvalidInput, NotFound) as exc:
             return render.error(exc.message, self.app.library.module(group))
 
     async def press(self, caller: Caller, action: str, values: Sequence[str] = ()) -> Reply:
+        """A button or menu click: decode the id-only action and hand it to its use case."""
         try:
-            return self.app.content.press(action, values)
+            decoded = decode(action)
+            if isinstance(decoded, AnswerQuestion):
+                if self.quiz is None:
+                    raise NotFound("Quizzes are not available here.")
+                return await self.quiz.answer(caller, decoded.session_id, decoded.position, decoded.choice)
+            return self.app.content.press(decoded, values)
         except (InvalidInput, NotFound) as exc:
             return render.error(exc.message)
 

@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.discord_app import replies
 from bot.discord_app.caller import caller_of
-from bot.services.catalog import CommandSpec, OptionSpec
+from bot.services.catalog import SUBGROUP_DESCRIPTIONS, CommandSpec, OptionSpec
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import StudyBot
@@ -32,8 +32,16 @@ class ContentCog(commands.Cog):
         for group_name in router.groups:
             module = router.app.library.modules[group_name]
             group = app_commands.Group(name=group_name, description=module.info.description)
+            subgroups: dict[str, app_commands.Group] = {}
             for spec in router.specs(group_name):
-                group.add_command(self._command(spec))
+                parent, _, leaf = spec.name.rpartition(" ")
+                if not parent:
+                    group.add_command(self._command(spec, spec.name))
+                    continue
+                if parent not in subgroups:
+                    description = SUBGROUP_DESCRIPTIONS.get(parent, parent.capitalize())
+                    subgroups[parent] = app_commands.Group(name=parent, description=description, parent=group)
+                subgroups[parent].add_command(self._command(spec, leaf))
             self.bot.tree.add_command(group)
             self.groups.append(group)
 
@@ -42,7 +50,7 @@ class ContentCog(commands.Cog):
             self.bot.tree.remove_command(group.name)
         self.groups.clear()
 
-    def _command(self, spec: CommandSpec) -> app_commands.Command[Any, ..., None]:
+    def _command(self, spec: CommandSpec, name: str) -> app_commands.Command[Any, ..., None]:
         bot = self.bot
 
         async def callback(interaction: discord.Interaction, **options: Any) -> None:
@@ -69,7 +77,7 @@ class ContentCog(commands.Cog):
         if choices:
             app_commands.choices(**choices)(callback)
         command: app_commands.Command[Any, ..., None] = app_commands.Command(
-            name=spec.name, description=spec.description, callback=callback
+            name=name, description=spec.description, callback=callback
         )
         for option in spec.options:
             if option.autocomplete:

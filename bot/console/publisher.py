@@ -1,0 +1,40 @@
+"""Quiz messages in the console: printed as they come, with the open question remembered for letter answers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from rich.console import Console
+
+from bot.console.view import render_reply
+from bot.core.reply import Reply
+
+
+class ConsolePublisher:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._ids = itertools.count(1)
+        self.open_question: Reply | None = None
+        self._question_posted = asyncio.Event()
+
+    async def post(self, channel_id: int, reply: Reply) -> int | None:
+        self.console.print(render_reply(reply))
+        if reply.buttons and reply.buttons[0].action.startswith("qa:"):
+            self.open_question = reply
+            self._question_posted.set()
+        return next(self._ids)
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> bool:
+        self.open_question = None if not reply.buttons else self.open_question
+        self.console.print(render_reply(reply))
+        return True
+
+    def link(self, guild_id: int, channel_id: int, message_id: int | None) -> str:
+        return "above"
+
+    async def wait_for_question(self) -> None:
+        """Wait until a quiz question is on screen (after a start, before reading the next line)."""
+        self._question_posted.clear()
+        if self.open_question is None:
+            await self._question_posted.wait()

@@ -1,0 +1,1 @@
+"""The quiz as pure logic: question selection, the session state machine, grading and scoring."""

@@ -1,0 +1,123 @@
+"""Quiz replies: the question with its answer buttons and countdown, the reveal, results, leaderboards, stats.
+
+Times are shown with Discord's timestamp markup (``<t:SECONDS:R>``, a live countdown); the console turns
+the same markup into a local time. Names come from the caller and are escaped, and nothing here can ping:
+adapters send with mentions disabled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from bot.core.actions import AnswerQuestion
+from bot.core.content.library import ContentModule
+from bot.core.content.models import Question
+from bot.core.quiz.engine import Standing
+from bot.core.render import footer
+from bot.core.reply import Button, Reply, ReplyField
+
+LETTERS = "ABCDE"
+_MARKDOWN = re.compile(r"([\\*_`~|>#\[\]()<@!&:-])")
+
+
+def letter(choice: int) -> str:
+    return LETTERS[choice]
+
+
+def safe_name(name: str) -> str:
+    """A display name made inert: markdown escaped, mention syntax broken, length bounded."""
+    return _MARKDOWN.sub(r"\\\1", name.replace("\n", " "))[:64] or "someone"
+
+
+def who(user_id: int, names: Mapping[int, str]) -> str:
+    return safe_name(names.get(user_id, f"member {user_id}"))
+
+
+def question_reply(
+    module: ContentModule, session_id: int, position: int, total: int, question: Question, deadline_ms: int
+) -> Reply:
+    lines = [question.prompt, ""]
+    lines += [f"**{letter(i)})** {choice.text}" for i, choice in enumerate(question.choices)]
+    lines += ["", f"Answer with the buttons · closes <t:{deadline_ms // 1000}:R>"]
+    topic = module.topic(question.topic)
+    return Reply(
+        title=f"Question {position + 1}/{total}",
+        body="\n".join(lines),
+        fields=[
+            ReplyField(name="Topic", value=topic.title if topic else question.topic, inline=True),
+            ReplyField(
+                name="Difficulty", value="●" * question.difficulty + "○" * (3 - question.difficulty), inline=True
+            ),
+        ],
+        footer=footer(module, f"Source: {question.source}"),
+        color=module.info.color,
+        buttons=[
+            Button(label=letter(i), action=AnswerQuestion(session_id, position, i).encode(), style="primary")
+            for i in range(len(question.choices))
+        ],
+    )
+
+
+def reveal_reply(
+    module: ContentModule,
+    position: int,
+    total: int,
+    question: Question,
+    picks: Sequence[int],
+    scorers: Sequence[tuple[int, int]],
+    names: Mapping[int, str],
+) -> Reply:
+    """The answer: correct choice, why, source, how many picked each choice, who scored (user, points)."""
+    right = question.answer
+    lines = [question.prompt, ""]
+    for i, choice in enumerate(question.choices):
+        mark = "✅" if i == right else "▫️"
+        lines.append(f"{mark} **{letter(i)})** {choice.text} · {picks[i] if i < len(picks) else 0}")
+    lines += ["", f"**Why:** {question.explanation}"]
+    source = module.sources.get(question.source)
+    cited = f"{question.source} · {source.short}" if source else question.source
+    scored = ", ".join(f"{who(u, names)} +{p}" for u, p in scorers[:15]) or "Nobody this time."
+    if len(scorers) > 15:
+        scored += f" and {len(scorers) - 15} more"
+    return Reply(
+        title=f"Question {position + 1}/{total} · the answer is {letter(right)}",
+        body="\n".join(lines),
+        fields=[
+            ReplyField(name="Source", value=cited[:1024]),
+            ReplyField(name=f"Scored ({len(scorers)})", value=scored[:1024]),
+        ],
+        footer=footer(module, f"{sum(picks)} answered"),
+        color=module.info.color,
+    )
+
+
+def results_reply(
+    module: ContentModule, table: Sequence[Standing], names: Mapping[int, str], asked: int, stopped: bool
+) -> Reply:
+    title = "Quiz stopped · results so far" if stopped else "Quiz over · results"
+    if not table:
+        return Reply(
+            title=title, body="Nobody answered. Start another with the quiz start command.", footer=footer(module)
+        )
+    medals = ["🥇", "🥈", "🥉"]
+    lines = []
+    for rank, row in enumerate(table[:10]):
+        badge = medals[rank] if rank < 3 else f"{rank + 1}."
+        lines.append(
+            f"{badge} **{who(row.user_id, names)}** · {row.points} pts · {row.correct}/{row.answered} right "
+            f"({row.accuracy:.0%})"
+        )
+    fastest = [r for r in table if r.fastest_ms is not None]
+    fields = []
+    if fastest:
+        best = min(fastest, key=lambda r: r.fastest_ms or 0)
+        fields.append(
+            ReplyField(
+                name="Fastest correct answer",
+                value=f"{who(best.user_id, names)} in {(best.fastest_ms or 0) / 1000:.1f} s",
+            )
+        )
+    fields.append(ReplyField(name="Questions", value=str(asked), inline=True))
+    fields.append(ReplyField(name="Players", value=str(len(table)), inline=True))
+    return Reply(title=title, body="\n".join(lines), fields=fields, footer=footer(module), color=module.info.color)

@@ -1,0 +1,43 @@
+"""Quiz messages on Discord: post, edit and link by channel id, with no dependency on the cache."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.core.reply import Reply
+from bot.discord_app.replies import NO_MENTIONS, to_embed, to_view
+
+log = logging.getLogger(__name__)
+
+
+class DiscordPublisher:
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def post(self, channel_id: int, reply: Reply) -> int | None:
+        channel = self.client.get_partial_messageable(channel_id)
+        view = to_view(reply)
+        try:
+            if view is None:
+                message = await channel.send(embed=to_embed(reply), allowed_mentions=NO_MENTIONS)
+            else:
+                message = await channel.send(embed=to_embed(reply), view=view, allowed_mentions=NO_MENTIONS)
+        except (discord.Forbidden, discord.NotFound):
+            log.warning("cannot post in channel %d", channel_id, exc_info=True)
+            return None
+        return message.id
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> bool:
+        message = self.client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        try:
+            await message.edit(embed=to_embed(reply), view=to_view(reply), allowed_mentions=NO_MENTIONS)
+        except (discord.Forbidden, discord.NotFound):
+            return False
+        return True
+
+    def link(self, guild_id: int, channel_id: int, message_id: int | None) -> str:
+        if message_id is None:
+            return f"https://discord.com/channels/{guild_id}/{channel_id}"
+        return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"

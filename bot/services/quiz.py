@@ -1,0 +1,456 @@
+"""Quiz use cases: start, answer, reveal, next, stop, status, and resuming every running quiz after a restart.
+
+Each quiz is driven by one task that reads its state from the database at every step, so the same loop
+serves a fresh quiz and one resumed after a crash: a question whose deadline passed while the bot was down
+is revealed at once, and the quiz goes on. Posting goes through a ``Publisher`` the adapter provides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.content.library import ContentModule
+from bot.core.content.models import Question
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.quiz import render as quiz_render
+from bot.core.quiz.engine import AnswerRecord, QuizRules, QuizState, pick_questions, reveal_early, score, standings
+from bot.core.reply import Reply
+from bot.services.app import App
+from bot.services.catalog import Caller, CommandSpec, OptionSpec
+from bot.services.clock import Clock
+from bot.settings import Settings
+from bot.storage.repositories.quiz import (
+    AskedQuestion,
+    ChannelBusy,
+    NewSession,
+    QuizRepository,
+    QuizSession,
+    StoredAnswer,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Publisher(Protocol):
+    """How quiz messages reach a channel; the adapter implements it (Discord channel, console screen)."""
+
+    async def post(self, channel_id: int, reply: Reply) -> int | None:
+        """Post a message; return its id, or None when the channel cannot be posted to."""
+        ...
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> bool:
+        """Replace a message; False when it no longer exists."""
+        ...
+
+    def link(self, guild_id: int, channel_id: int, message_id: int | None) -> str:
+        """Where a user can find a message (a jump URL on Discord)."""
+        ...
+
+
+MAX_QUESTIONS = 50
+QUIZ_COMMANDS = ("quiz start", "quiz stop", "quiz status")
+DEFAULT_RULES = QuizRules(question_count=10, seconds=20, points=100, speed_bonus=True)
+
+
+@dataclass(frozen=True)
+class QuizDefaults:
+    """Defaults until per-server settings exist: questions per quiz, seconds per question, points, bonus."""
+
+    rules: QuizRules = DEFAULT_RULES
+    reveal_seconds: float = 5.0
+
+
+def quiz_defaults(settings: Settings) -> QuizDefaults:
+    rules = QuizRules(settings.quiz_questions, settings.quiz_seconds, settings.quiz_points, settings.quiz_speed_bonus)
+    return QuizDefaults(rules=rules, reveal_seconds=settings.quiz_reveal_seconds)
+
+
+class QuizService:
+    def __init__(self, app: App, clock: Clock, defaults: QuizDefaults | None = None) -> None:
+        self.app = app
+        self.clock = clock
+        self.defaults = defaults or QuizDefaults()
+        self.repo = QuizRepository(app.db)
+        self.publisher: Publisher | None = None
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._wake: dict[int, asyncio.Event] = {}
+        self._shown_reveal: set[tuple[int, int]] = set()
+
+    # The catalogue -------------------------------------------------------------------------------
+
+    def command_specs(self, module: ContentModule) -> list[CommandSpec]:
+        if not module.questions:
+            return []
+        topics = tuple(sorted({q.topic for q in module.questions}))
+        return [
+            CommandSpec(
+                module.id,
+                "quiz start",
+                "Start a quiz in this channel; anyone here can answer",
+                (
+                    OptionSpec(
+                        "questions",
+                        f"How many questions (1 to {MAX_QUESTIONS}; default {self.defaults.rules.question_count})",
+                        kind="integer",
+                        min_value=1,
+                        max_value=MAX_QUESTIONS,
+                    ),
+                    OptionSpec("topic", "Only questions on this topic", choices=topics[:25]),
+                    OptionSpec(
+                        "difficulty", "Only this difficulty (1 easy, 3 hard)", kind="integer", min_value=1, max_value=3
+                    ),
+                ),
+                guild_only=True,
+            ),
+            CommandSpec(
+                module.id, "quiz stop", "Stop this channel's quiz (its starter or Manage Server)", guild_only=True
+            ),
+            CommandSpec(module.id, "quiz status", "Where this channel's quiz is up to", guild_only=True),
+        ]
+
+    async def run(self, caller: Caller, module: ContentModule, name: str, options: Mapping[str, str | int]) -> Reply:
+        if name == "quiz start":
+            return await self.start(caller, module, options)
+        if name == "quiz stop":
+            return await self.stop(caller, module)
+        return await self.status(caller, module)
+
+    # Commands ------------------------------------------------------------------------------------
+
+    async def start(self, caller: Caller, module: ContentModule, options: Mapping[str, str | int]) -> Reply:
+        guild_id, channel_id = _in_server(caller)
+        if not module.questions:
+            raise NotFound(f"/{module.id} has no quiz questions yet.")
+        base = self.defaults.rules
+        count = int(options.get("questions", base.question_count))
+        topic = options.get("topic")
+        difficulty = options.get("difficulty")
+        if topic is not None and module.topic(str(topic)) is None:
+            raise InvalidInput(f"There is no topic `{topic}`. Use /{module.id} topics to see them.")
+        seed = secrets.randbits(48)
+        chosen = pick_questions(
+            module.questions,
+            count,
+            seed,
+            None if topic is None else str(topic),
+            None if difficulty is None else int(difficulty),
+        )
+        rules = QuizRules(len(chosen), base.seconds, base.points, base.speed_bonus)
+        new = NewSession(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            starter_id=caller.user_id,
+            module=module.id,
+            topic=None if topic is None else str(topic),
+            difficulty=None if difficulty is None else int(difficulty),
+            rules=rules,
+            seed=seed,
+        )
+        try:
+            session = await self.repo.create(new, [q.id for q in chosen], self.clock.now_ms())
+        except ChannelBusy as busy:
+            asked = await self.repo.question(busy.running.id, busy.running.position)
+            where = self._link(busy.running, asked)
+            raise InvalidInput(
+                f"A quiz is already running in this channel: {where}. Answer there, or stop it first."
+            ) from None
+        await self.repo.remember_member(guild_id, caller.user_id, caller.display_name, self.clock.now_ms())
+        self.launch(session.id)
+        short = "" if len(chosen) == count else f" (only {len(chosen)} match your filters)"
+        return Reply(
+            title="Quiz starting",
+            body=(
+                f"{len(chosen)} questions{short}, {rules.seconds} s each. Anyone here can answer, once per question. "
+                f"Right answers score {rules.points} points" + (", plus a speed bonus." if rules.speed_bonus else ".")
+            ),
+            footer=module.info.disclaimer,
+            color=module.info.color,
+        )
+
+    async def stop(self, caller: Caller, module: ContentModule) -> Reply:
+        guild_id, channel_id = _in_server(caller)
+        session = await self.repo.running_in_channel(channel_id)
+        if session is None or session.guild_id != guild_id:
+            raise NotFound("No quiz is running in this channel.")
+        if caller.user_id != session.starter_id and not caller.can_manage_guild:
+            raise InvalidInput("Only the member who started this quiz, or someone with Manage Server, can stop it.")
+        if await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms()):
+            self._poke(session.id)
+            task = self._tasks.get(session.id)
+            if task is not None:
+                task.cancel()
+            await self._post_results(session, stopped=True)
+        return Reply(title="Quiz stopped", body="The results so far are posted in the channel.", ephemeral=True)
+
+    async def status(self, caller: Caller, module: ContentModule) -> Reply:
+        guild_id, channel_id = _in_server(caller)
+        session = await self.repo.running_in_channel(channel_id)
+        if session is None or session.guild_id != guild_id:
+            return Reply(
+                title="No quiz running here",
+                body=f"Start one with /{module.id} quiz start.",
+                footer=module.info.disclaimer,
+                ephemeral=True,
+            )
+        asked = await self.repo.question(session.id, session.position)
+        answers = await self.repo.answers(session.id)
+        players = len({a.user_id for a in answers})
+        state = {"lobby": "starting", "asking": "asking", "revealing": "showing the answer"}[session.state.value]
+        lines = [
+            f"Question {session.position + 1} of {session.question_count}, {state}.",
+            f"{players} players so far, {len(answers)} answers.",
+            f"Message: {self._link(session, asked)}",
+        ]
+        if asked is not None and asked.deadline_ms and session.state is QuizState.ASKING:
+            lines.insert(1, f"Closes <t:{asked.deadline_ms // 1000}:R>.")
+        return Reply(title="Quiz status", body="\n".join(lines), footer=module.info.disclaimer, ephemeral=True)
+
+    async def answer(self, caller: Caller, session_id: int, position: int, choice: int) -> Reply:
+        """A click on an answer button, checked against the database; acknowledged to the clicker alone."""
+        session = await self.repo.get(session_id)
+        if session is None:
+            raise NotFound("That quiz does not exist (any more).")
+        if caller.guild_id != session.guild_id:
+            raise NotFound("That quiz belongs to another server.")
+        if not session.state.running:
+            raise InvalidInput("This quiz is over. Start a new one with the quiz start command.")
+        asked = await self.repo.question(session_id, position)
+        module = self.app.library.module(session.module)
+        question = _question(module, asked)
+        if asked is None or question is None or module is None:
+            raise NotFound("That question is not part of this quiz.")
+        if choice >= len(question.choices):
+            raise NotFound("That choice does not exist for this question.")
+        now = self.clock.now_ms()
+        existing = await self.repo.answer_of(session_id, position, caller.user_id)
+        if existing is not None:
+            return _ack(f"You already answered {quiz_render.letter(existing.choice)}", "One answer per question.")
+        if position != session.position or asked.revealed_ms is not None or asked.asked_ms is None:
+            raise InvalidInput("That question is closed. Answer the current one.")
+        if asked.deadline_ms is not None and now > asked.deadline_ms:
+            raise InvalidInput("Time is up for that question.")
+        correct = choice == question.answer
+        points = score(correct, now, asked.asked_ms, asked.deadline_ms or now, session.rules)
+        new = StoredAnswer(
+            session_id=session_id,
+            position=position,
+            user_id=caller.user_id,
+            guild_id=session.guild_id,
+            topic=question.topic,
+            choice=choice,
+            correct=correct,
+            points=points,
+            answered_ms=now,
+        )
+        try:
+            stored = await self.repo.record_answer(new)
+        except LookupError:
+            raise InvalidInput("That question is closed. Answer the current one.") from None
+        if stored != new:
+            return _ack(f"You already answered {quiz_render.letter(stored.choice)}", "One answer per question.")
+        await self.repo.remember_member(session.guild_id, caller.user_id, caller.display_name, now)
+        self._poke(session_id)
+        return _ack(f"Locked in: {quiz_render.letter(choice)}", "The answer is revealed when time is up.")
+
+    # Driving quizzes -----------------------------------------------------------------------------
+
+    def launch(self, session_id: int) -> None:
+        if session_id in self._tasks and not self._tasks[session_id].done():
+            return
+        self._wake[session_id] = asyncio.Event()
+        task = asyncio.create_task(self._drive(session_id), name=f"quiz-{session_id}")
+        self._tasks[session_id] = task
+        task.add_done_callback(functools.partial(self._finished, session_id))
+
+    async def resume_all(self) -> int:
+        """Re-arm every running quiz from the database (after a restart)."""
+        running = await self.repo.running()
+        for session in running:
+            self.launch(session.id)
+        if running:
+            log.info("resumed %d running quiz(zes)", len(running))
+        return len(running)
+
+    async def shutdown(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def wait_idle(self) -> None:
+        """Wait until no quiz is being driven (tests and the console's end of input)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    def _finished(self, session_id: int, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(session_id) is task:
+            del self._tasks[session_id]
+            self._wake.pop(session_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("quiz %d stopped by an unexpected error", session_id, exc_info=task.exception())
+
+    def _poke(self, session_id: int) -> None:
+        wake = self._wake.get(session_id)
+        if wake is not None:
+            wake.set()
+
+    async def _drive(self, session_id: int) -> None:
+        while True:
+            session = await self.repo.get(session_id)
+            if session is None or not session.state.running:
+                return
+            if session.state is QuizState.LOBBY:
+                await self._ask(session, 0)
+                continue
+            asked = await self.repo.question(session.id, session.position)
+            if asked is None:
+                log.error("quiz %d lost its question %d; stopping it", session.id, session.position)
+                await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms())
+                return
+            if session.state is QuizState.ASKING:
+                await self._run_question(session, asked)
+            else:
+                await self._after_reveal(session, asked)
+
+    async def _ask(self, session: QuizSession, position: int) -> None:
+        now = self.clock.now_ms()
+        if not await self.repo.ask(session, position, now, now + session.seconds * 1000):
+            return  # the state changed under us (stopped); the loop re-reads it
+        asked = await self.repo.question(session.id, position)
+        if asked is not None:
+            await self._post_question(session, asked)
+
+    async def _post_question(self, session: QuizSession, asked: AskedQuestion) -> None:
+        module = self.app.library.module(session.module)
+        question = _question(module, asked)
+        if module is None or question is None or asked.deadline_ms is None:
+            log.error("quiz %d: question %s is no longer in the content; stopping", session.id, asked.question_id)
+            await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms())
+            return
+        reply = quiz_render.question_reply(
+            module, session.id, asked.position, session.question_count, question, asked.deadline_ms
+        )
+        message_id = await self._publisher().post(session.channel_id, reply)
+        if message_id is None:
+            log.warning("quiz %d: cannot post in channel %d; stopping it", session.id, session.channel_id)
+            await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms())
+            return
+        await self.repo.set_message(session.id, asked.position, message_id)
+
+    async def _run_question(self, session: QuizSession, asked: AskedQuestion) -> None:
+        if asked.message_id is None or asked.deadline_ms is None:
+            # Stopped between storing the question and posting it: ask it again with a fresh deadline.
+            session = session.model_copy(update={"state": QuizState.REVEALING})
+            await self._reask(session, asked.position)
+            return
+        wake = self._wake.setdefault(session.id, asyncio.Event())
+        while self.clock.now_ms() < asked.deadline_ms:
+            answers = await self.repo.answers(session.id)
+            earlier = {a.user_id for a in answers if a.position < asked.position}
+            now_answered = {a.user_id for a in answers if a.position == asked.position}
+            if reveal_early(asked.position, earlier, now_answered):
+                break
+            wake.clear()
+            await self.clock.wait(asked.deadline_ms, wake)
+            current = await self.repo.get(session.id)
+            if current is None or current.state is not QuizState.ASKING:
+                return
+        if await self.repo.reveal(session.id, asked.position, self.clock.now_ms()):
+            await self._show_reveal(session, asked)
+
+    async def _reask(self, session: QuizSession, position: int) -> None:
+        now = self.clock.now_ms()
+        await self.repo.reschedule(session.id, position, now, now + session.seconds * 1000)
+        asked = await self.repo.question(session.id, position)
+        if asked is not None:
+            await self._post_question(session, asked)
+
+    async def _after_reveal(self, session: QuizSession, asked: AskedQuestion) -> None:
+        if (session.id, asked.position) not in self._shown_reveal:
+            await self._show_reveal(session, asked)  # after a restart: show it again (an idempotent edit)
+        pause_until = (asked.revealed_ms or self.clock.now_ms()) + int(self.defaults.reveal_seconds * 1000)
+        await self.clock.wait(pause_until, asyncio.Event())
+        if asked.position + 1 < session.question_count:
+            await self._ask(session, asked.position + 1)
+            return
+        if await self.repo.end(session.id, QuizState.FINISHED, self.clock.now_ms()):
+            await self._post_results(session, stopped=False)
+
+    async def _show_reveal(self, session: QuizSession, asked: AskedQuestion) -> None:
+        module = self.app.library.module(session.module)
+        question = _question(module, asked)
+        if module is None or question is None:
+            return
+        answers = await self.repo.answers(session.id, asked.position)
+        picks = [sum(1 for a in answers if a.choice == i) for i in range(len(question.choices))]
+        scorers = sorted(((a.user_id, a.points) for a in answers if a.correct), key=lambda s: -s[1])
+        names = await self.repo.names(session.guild_id, [u for u, _ in scorers])
+        reply = quiz_render.reveal_reply(
+            module, asked.position, session.question_count, question, picks, scorers, names
+        )
+        publisher = self._publisher()
+        edited = asked.message_id is not None and await publisher.edit(session.channel_id, asked.message_id, reply)
+        if not edited:
+            await publisher.post(session.channel_id, reply)
+        self._shown_reveal.add((session.id, asked.position))
+
+    async def _post_results(self, session: QuizSession, stopped: bool) -> None:
+        module = self.app.library.module(session.module)
+        if module is None:
+            return
+        answers = await self.repo.answers(session.id)
+        asked = {q.position: q for q in await self.repo.asked_questions(session.id)}
+        records = [
+            AnswerRecord(
+                a.user_id,
+                a.position,
+                a.choice,
+                a.correct,
+                a.points,
+                a.answered_ms,
+                asked[a.position].asked_ms or a.answered_ms,
+            )
+            for a in answers
+        ]
+        table = standings(records)
+        names = await self.repo.names(session.guild_id, [s.user_id for s in table])
+        count = sum(1 for q in asked.values() if q.asked_ms is not None)
+        await self._publisher().post(
+            session.channel_id, quiz_render.results_reply(module, table, names, count, stopped)
+        )
+
+    def _publisher(self) -> Publisher:
+        if self.publisher is None:
+            raise RuntimeError("no publisher attached to the quiz service")
+        return self.publisher
+
+    def _link(self, session: QuizSession, asked: AskedQuestion | None) -> str:
+        message_id = asked.message_id if asked else None
+        if self.publisher is None:
+            return "this channel"
+        return self.publisher.link(session.guild_id, session.channel_id, message_id)
+
+
+def _in_server(caller: Caller) -> tuple[int, int]:
+    if caller.guild_id is None or caller.channel_id is None:
+        raise InvalidInput("Quizzes run in a server channel, not in direct messages.")
+    return caller.guild_id, caller.channel_id
+
+
+def _question(module: ContentModule | None, asked: AskedQuestion | None) -> Question | None:
+    if module is None or asked is None:
+        return None
+    return next((q for q in module.questions if q.id == asked.question_id), None)
+
+
+def _ack(title: str, body: str) -> Reply:
+    return Reply(title=title, body=body, ephemeral=True)

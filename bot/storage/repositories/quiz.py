@@ -1,0 +1,363 @@
+"""Quiz sessions, asked questions and answers. Every state change is one transaction.
+
+Races are settled by the database, not by Python: a UNIQUE key makes a second answer by the same member
+impossible, a partial unique index allows one running quiz per channel, and a reveal only happens if the
+question is not yet revealed, so it can happen once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.core.quiz.engine import QuizRules, QuizState
+from bot.storage.database import Database
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class QuizSession(Row):
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    module: str
+    topic: str | None
+    difficulty: int | None
+    question_count: int
+    seconds: int
+    points: int
+    speed_bonus: bool
+    seed: int
+    state: QuizState
+    position: int
+    created_ms: int
+    updated_ms: int
+    ended_ms: int | None
+
+    @property
+    def rules(self) -> QuizRules:
+        return QuizRules(self.question_count, self.seconds, self.points, self.speed_bonus)
+
+
+class AskedQuestion(Row):
+    session_id: int
+    position: int
+    question_id: str
+    message_id: int | None
+    asked_ms: int | None
+    deadline_ms: int | None
+    revealed_ms: int | None
+
+
+class StoredAnswer(Row):
+    session_id: int
+    position: int
+    user_id: int
+    guild_id: int
+    topic: str
+    choice: int
+    correct: bool
+    points: int
+    answered_ms: int
+
+
+class NewSession(Row):
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    module: str
+    topic: str | None
+    difficulty: int | None
+    rules: QuizRules
+    seed: int
+
+
+class ChannelBusy(Exception):
+    """A quiz is already running in that channel."""
+
+    def __init__(self, running: QuizSession) -> None:
+        super().__init__(f"quiz {running.id} is running in channel {running.channel_id}")
+        self.running = running
+
+
+class LeaderRow(Row):
+    user_id: int
+    display_name: str | None
+    points: int
+    answered: int
+    correct: int
+
+
+_SESSION_COLUMNS = (
+    "id, guild_id, channel_id, starter_id, module, topic, difficulty, question_count, seconds, points, "
+    "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms"
+)
+_RUNNING = "('lobby', 'asking', 'revealing')"
+
+
+def _session(row: Any) -> QuizSession:
+    return QuizSession.model_validate(dict(row))
+
+
+class QuizRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # Sessions ------------------------------------------------------------------------------------
+
+    async def create(self, new: NewSession, question_ids: Sequence[str], now_ms: int) -> QuizSession:
+        """Store a session and its question order; raise ChannelBusy if the channel already has a quiz."""
+        try:
+            async with self._db.transaction() as conn:
+                cursor = await conn.execute(
+                    "INSERT INTO quiz_sessions (guild_id, channel_id, starter_id, module, topic, difficulty, "
+                    "question_count, seconds, points, speed_bonus, seed, state, position, created_ms, updated_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'lobby', 0, ?, ?) RETURNING id",
+                    (
+                        new.guild_id,
+                        new.channel_id,
+                        new.starter_id,
+                        new.module,
+                        new.topic,
+                        new.difficulty,
+                        len(question_ids),
+                        new.rules.seconds,
+                        new.rules.points,
+                        int(new.rules.speed_bonus),
+                        new.seed,
+                        now_ms,
+                        now_ms,
+                    ),
+                )
+                row = await cursor.fetchone()
+                await cursor.close()
+                assert row is not None
+                session_id = int(row[0])
+                await conn.executemany(
+                    "INSERT INTO quiz_questions (session_id, position, question_id) VALUES (?, ?, ?)",
+                    [(session_id, position, qid) for position, qid in enumerate(question_ids)],
+                )
+        except sqlite3.IntegrityError:
+            running = await self.running_in_channel(new.channel_id)
+            if running is None:
+                raise
+            raise ChannelBusy(running) from None
+        session = await self.get(session_id)
+        assert session is not None
+        return session
+
+    async def get(self, session_id: int) -> QuizSession | None:
+        row = await self._db.fetch_one(f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE id = ?", (session_id,))
+        return None if row is None else _session(row)
+
+    async def running_in_channel(self, channel_id: int) -> QuizSession | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE channel_id = ? AND state IN {_RUNNING}",
+            (channel_id,),
+        )
+        return None if row is None else _session(row)
+
+    async def running(self) -> list[QuizSession]:
+        rows = await self._db.fetch_all(
+            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE state IN {_RUNNING} ORDER BY id"
+        )
+        return [_session(r) for r in rows]
+
+    async def ask(self, session: QuizSession, position: int, asked_ms: int, deadline_ms: int) -> bool:
+        """Open question ``position``: the session moves to ``asking`` only from the state it was read in."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE quiz_sessions SET state = 'asking', position = ?, updated_ms = ? "
+                "WHERE id = ? AND state = ? AND position = ?",
+                (position, asked_ms, session.id, session.state.value, session.position),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await conn.execute(
+                "UPDATE quiz_questions SET asked_ms = ?, deadline_ms = ?, message_id = NULL "
+                "WHERE session_id = ? AND position = ?",
+                (asked_ms, deadline_ms, session.id, position),
+            )
+        return True
+
+    async def reschedule(self, session_id: int, position: int, asked_ms: int, deadline_ms: int) -> None:
+        """Give an open question new times (it was stored but never posted before a crash)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE quiz_questions SET asked_ms = ?, deadline_ms = ? "
+                "WHERE session_id = ? AND position = ? AND revealed_ms IS NULL",
+                (asked_ms, deadline_ms, session_id, position),
+            )
+
+    async def set_message(self, session_id: int, position: int, message_id: int) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE quiz_questions SET message_id = ? WHERE session_id = ? AND position = ?",
+                (message_id, session_id, position),
+            )
+
+    async def reveal(self, session_id: int, position: int, now_ms: int) -> bool:
+        """Close a question; True only for the one call that actually revealed it."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE quiz_questions SET revealed_ms = ? "
+                "WHERE session_id = ? AND position = ? AND revealed_ms IS NULL",
+                (now_ms, session_id, position),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await conn.execute(
+                "UPDATE quiz_sessions SET state = 'revealing', updated_ms = ? "
+                "WHERE id = ? AND state = 'asking' AND position = ?",
+                (now_ms, session_id, position),
+            )
+        return True
+
+    async def end(self, session_id: int, state: QuizState, now_ms: int) -> bool:
+        """Finish or stop a running session; False when it had already ended."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE quiz_sessions SET state = ?, updated_ms = ?, ended_ms = ? WHERE id = ? AND state IN {_RUNNING}",
+                (state.value, now_ms, now_ms, session_id),
+            )
+            return cursor.rowcount == 1
+
+    # Questions and answers -----------------------------------------------------------------------
+
+    async def question(self, session_id: int, position: int) -> AskedQuestion | None:
+        row = await self._db.fetch_one(
+            "SELECT session_id, position, question_id, message_id, asked_ms, deadline_ms, revealed_ms "
+            "FROM quiz_questions WHERE session_id = ? AND position = ?",
+            (session_id, position),
+        )
+        return None if row is None else AskedQuestion.model_validate(dict(row))
+
+    async def record_answer(self, answer: StoredAnswer) -> StoredAnswer:
+        """Store an answer unless this member already answered, or the question is closed.
+
+        Returns the stored answer: the new one, or the member's earlier one (compare ``choice``).
+        Raises LookupError when the question is no longer open for answers.
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO quiz_answers (session_id, position, user_id, guild_id, topic, choice, correct, points, "
+                "answered_ms) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM quiz_questions "
+                "WHERE session_id = ? AND position = ? AND revealed_ms IS NULL AND asked_ms IS NOT NULL) "
+                "ON CONFLICT (session_id, position, user_id) DO NOTHING",
+                (
+                    answer.session_id,
+                    answer.position,
+                    answer.user_id,
+                    answer.guild_id,
+                    answer.topic,
+                    answer.choice,
+                    int(answer.correct),
+                    answer.points,
+                    answer.answered_ms,
+                    answer.session_id,
+                    answer.position,
+                ),
+            )
+            inserted = cursor.rowcount == 1
+        if inserted:
+            return answer
+        existing = await self.answer_of(answer.session_id, answer.position, answer.user_id)
+        if existing is None:
+            raise LookupError("question closed")
+        return existing
+
+    async def answer_of(self, session_id: int, position: int, user_id: int) -> StoredAnswer | None:
+        row = await self._db.fetch_one(
+            "SELECT session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms "
+            "FROM quiz_answers WHERE session_id = ? AND position = ? AND user_id = ?",
+            (session_id, position, user_id),
+        )
+        return None if row is None else StoredAnswer.model_validate(dict(row))
+
+    async def answers(self, session_id: int, position: int | None = None) -> list[StoredAnswer]:
+        sql = (
+            "SELECT session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms "
+            "FROM quiz_answers WHERE session_id = ?"
+        )
+        params: list[int] = [session_id]
+        if position is not None:
+            sql += " AND position = ?"
+            params.append(position)
+        rows = await self._db.fetch_all(sql + " ORDER BY answered_ms, user_id", params)
+        return [StoredAnswer.model_validate(dict(r)) for r in rows]
+
+    async def asked_questions(self, session_id: int) -> list[AskedQuestion]:
+        rows = await self._db.fetch_all(
+            "SELECT session_id, position, question_id, message_id, asked_ms, deadline_ms, revealed_ms "
+            "FROM quiz_questions WHERE session_id = ? ORDER BY position",
+            (session_id,),
+        )
+        return [AskedQuestion.model_validate(dict(r)) for r in rows]
+
+    # Members, leaderboards, stats ----------------------------------------------------------------
+
+    async def remember_member(self, guild_id: int, user_id: int, display_name: str, now_ms: int) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO members (guild_id, user_id, display_name, updated_ms) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name, "
+                "updated_ms = excluded.updated_ms",
+                (guild_id, user_id, display_name[:100], now_ms),
+            )
+
+    async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        marks = ", ".join("?" for _ in user_ids)
+        rows = await self._db.fetch_all(
+            f"SELECT user_id, display_name FROM members WHERE guild_id = ? AND user_id IN ({marks})",
+            [guild_id, *user_ids],
+        )
+        return {int(r["user_id"]): str(r["display_name"]) for r in rows}
+
+    async def leaderboard(self, guild_id: int, since_ms: int | None, limit: int = 10) -> list[LeaderRow]:
+        """Members by points in a server (all time, or since ``since_ms``), best first."""
+        rows = await self._db.fetch_all(
+            "SELECT a.user_id, m.display_name, SUM(a.points) AS points, COUNT(*) AS answered, "
+            "SUM(a.correct) AS correct FROM quiz_answers a "
+            "LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id "
+            "WHERE a.guild_id = ? AND a.answered_ms >= ? "
+            "GROUP BY a.user_id, m.display_name ORDER BY points DESC, correct DESC, a.user_id LIMIT ?",
+            (guild_id, since_ms or 0, limit),
+        )
+        return [LeaderRow.model_validate(dict(r)) for r in rows]
+
+    async def rank_of(self, guild_id: int, user_id: int, since_ms: int | None) -> tuple[int, LeaderRow] | None:
+        """A member's 1-based rank and totals, or None when they have no answers in that period."""
+        mine = await self._db.fetch_one(
+            "SELECT a.user_id, m.display_name, SUM(a.points) AS points, COUNT(*) AS answered, "
+            "SUM(a.correct) AS correct FROM quiz_answers a "
+            "LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id "
+            "WHERE a.guild_id = ? AND a.user_id = ? AND a.answered_ms >= ? GROUP BY a.user_id, m.display_name",
+            (guild_id, user_id, since_ms or 0),
+        )
+        if mine is None:
+            return None
+        row = LeaderRow.model_validate(dict(mine))
+        ahead = await self._db.fetch_one(
+            "SELECT COUNT(*) AS n FROM (SELECT user_id, SUM(points) AS points, SUM(correct) AS correct "
+            "FROM quiz_answers WHERE guild_id = ? AND answered_ms >= ? GROUP BY user_id) t "
+            "WHERE t.points > ? OR (t.points = ? AND (t.correct > ? OR (t.correct = ? AND t.user_id < ?)))",
+            (guild_id, since_ms or 0, row.points, row.points, row.correct, row.correct, user_id),
+        )
+        return (int(ahead["n"]) + 1 if ahead else 1), row
+
+    async def history(self, guild_id: int, user_id: int) -> list[StoredAnswer]:
+        """A member's answers in a server, oldest first (for accuracy per topic and streaks)."""
+        rows = await self._db.fetch_all(
+            "SELECT session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms "
+            "FROM quiz_answers WHERE guild_id = ? AND user_id = ? ORDER BY answered_ms, session_id, position",
+            (guild_id, user_id),
+        )
+        return [StoredAnswer.model_validate(dict(r)) for r in rows]

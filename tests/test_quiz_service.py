@@ -1,0 +1,211 @@
+"""The quiz use cases against a real SQLite file, a hand-moved clock and a recording publisher."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.core.quiz.engine import QuizRules, QuizState
+from bot.services.app import App
+from bot.services.catalog import Caller
+from bot.services.quiz import QuizDefaults, QuizService
+from bot.services.router import Router
+from tests.helpers import make_settings
+from tests.quizkit import FakeClock, RecordingPublisher
+
+GUILD, CHANNEL = 10, 20
+RULES = QuizRules(question_count=3, seconds=20, points=100, speed_bonus=True)
+
+
+def member(user_id: int, *, guild: int = GUILD, channel: int = CHANNEL, manage: bool = False) -> Caller:
+    return Caller(
+        user_id=user_id, display_name=f"user{user_id}", guild_id=guild, channel_id=channel, can_manage_guild=manage
+    )
+
+
+@dataclass
+class Rig:
+    app: App
+    clock: FakeClock
+    publisher: RecordingPublisher
+    quiz: QuizService
+    router: Router
+
+    async def start(self, caller: Caller | None = None, **options: object) -> None:
+        reply = await self.router.run(caller or member(1), "ketamine", "quiz start", options)
+        assert not reply.is_error, reply.body
+        await self.publisher.wait_until(lambda: any(r.title.startswith("Question 1/") for r in self.replies()))
+
+    def replies(self) -> list[object]:
+        return [r for _, _, r in self.publisher.posts]
+
+    async def click(self, caller: Caller, choice: int) -> str:
+        _, question = self.publisher.last_question()
+        reply = await self.router.press(caller, question.buttons[choice].action)
+        return reply.title if not reply.is_error else "ERROR: " + reply.body
+
+
+async def open_rig(tmp_path: Path, clock: FakeClock | None = None) -> Rig:
+    app = await App.open(make_settings(tmp_path))
+    clock = clock or FakeClock()
+    quiz = QuizService(app, clock, QuizDefaults(rules=RULES, reveal_seconds=2))
+    publisher = RecordingPublisher()
+    quiz.publisher = publisher
+    return Rig(app, clock, publisher, quiz, Router(app, quiz))
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    rig = await open_rig(tmp_path)
+    try:
+        yield rig
+    finally:
+        await rig.quiz.shutdown()
+        await rig.app.close()
+
+
+async def answer_of_current(rig: Rig) -> int:
+    _, question = rig.publisher.last_question()
+    session_id, position = (int(x) for x in question.buttons[0].action.split(":")[1:3])
+    asked = await rig.quiz.repo.question(session_id, position)
+    assert asked is not None
+    return next(q for q in rig.app.library.modules["ketamine"].questions if q.id == asked.question_id).answer
+
+
+async def test_a_whole_quiz(rig: Rig) -> None:
+    await rig.start()
+    right = await answer_of_current(rig)
+    wrong = (right + 1) % 2
+    assert await rig.click(member(1), right) == f"Locked in: {'ABCDE'[right]}"
+    assert await rig.click(member(1), wrong) == f"You already answered {'ABCDE'[right]}"
+    await rig.clock.advance(5_000)
+    assert await rig.click(member(2), right) == f"Locked in: {'ABCDE'[right]}"
+    assert await rig.click(member(3), wrong) == f"Locked in: {'ABCDE'[wrong]}"
+
+    await rig.clock.advance(15_001)  # the deadline passes: reveal
+    await rig.publisher.wait_until(lambda: len(rig.publisher.edits) == 1)
+    _, _, reveal = rig.publisher.edits[0]
+    assert reveal.title.endswith(f"the answer is {'ABCDE'[right]}")
+    assert "Scored (2)" in [f.name for f in reveal.fields]
+    assert "user1 +200" in reveal.fields[1].value and "user2 +175" in reveal.fields[1].value
+
+    for position in (1, 2):
+        await rig.clock.advance(2_000)  # the pause after a reveal
+        await rig.publisher.wait_until(
+            lambda p=position: rig.publisher.last_question()[1].title.startswith(f"Question {p + 1}/")
+        )
+        answer = await answer_of_current(rig)
+        for user in (1, 2, 3):
+            await rig.click(member(user), answer)
+        # everyone who played before has answered: revealed early, without waiting for the deadline
+        await rig.publisher.wait_until(lambda p=position: len(rig.publisher.edits) == p + 1)
+
+    await rig.clock.advance(2_000)
+    await rig.publisher.wait_until(lambda: rig.publisher.titles()[-1] == "Quiz over · results")
+    results = rig.publisher.posts[-1][2]
+    assert results.body.splitlines()[0].startswith("🥇 **user1**")
+    session = await rig.quiz.repo.running()
+    assert session == []
+    board = await rig.quiz.repo.leaderboard(GUILD, None)
+    assert [row.user_id for row in board] == [1, 2, 3]
+    assert sum(row.answered for row in board) == 9
+
+
+async def test_refusals(rig: Rig) -> None:
+    await rig.start()
+    _, question = rig.publisher.last_question()
+    action = question.buttons[0].action
+    session_id = int(action.split(":")[1])
+    cases = {
+        f"qa:{session_id + 99}:0:0": "does not exist",
+        f"qa:{session_id}:5:0": "not part of this quiz",
+        f"qa:{session_id}:0:4": "does not exist for this question" if len(question.buttons) < 5 else "",
+        f"qa:{session_id}:1:0": "closed",
+    }
+    for forged, expected in cases.items():
+        if not expected:
+            continue
+        reply = await rig.router.press(member(4), forged)
+        assert reply.is_error and reply.ephemeral and expected in reply.body, (forged, reply.body)
+    other_server = await rig.router.press(member(4, guild=999), action)
+    assert "another server" in other_server.body
+    dm = await rig.router.run(Caller(user_id=4), "ketamine", "quiz start", {})
+    assert dm.is_error and "server" in dm.body
+    busy = await rig.router.run(member(5), "ketamine", "quiz start", {})
+    assert busy.is_error and "already running" in busy.body and "https://discord.com/channels/10/20/" in busy.body
+    too_many = await rig.router.run(member(5, channel=21), "ketamine", "quiz start", {"questions": 51})
+    assert too_many.is_error and "from 1 to 50" in too_many.body
+    await rig.clock.advance(20_001)
+    refused = await rig.router.press(member(6), action)
+    assert refused.is_error and ("Time is up" in refused.body or "closed" in refused.body)
+
+
+async def test_stop_needs_starter_or_manage_server(rig: Rig) -> None:
+    await rig.start(member(1))
+    refused = await rig.router.run(member(2), "ketamine", "quiz stop", {})
+    assert refused.is_error and "Manage Server" in refused.body
+    status = await rig.router.run(member(2), "ketamine", "quiz status", {})
+    assert status.title == "Quiz status" and "Question 1 of 3" in status.body
+    stopped = await rig.router.run(member(3, manage=True), "ketamine", "quiz stop", {})
+    assert stopped.title == "Quiz stopped"
+    assert rig.publisher.titles()[-1] == "Quiz stopped · results so far"
+    again = await rig.router.run(member(1), "ketamine", "quiz stop", {})
+    assert again.is_error and "No quiz is running" in again.body
+
+
+async def test_fifty_simultaneous_answers_and_double_clicks(rig: Rig) -> None:
+    await rig.start()
+    callers = [member(100 + i) for i in range(50)]
+    first = await asyncio.gather(*(rig.click(c, i % 2) for i, c in enumerate(callers)))
+    again = await asyncio.gather(*(rig.click(c, 0) for c in callers))
+    assert all(t.startswith("Locked in") for t in first)
+    assert all(t.startswith("You already answered") for t in again)
+    session = (await rig.quiz.repo.running())[0]
+    answers = await rig.quiz.repo.answers(session.id, 0)
+    assert len(answers) == 50 and len({a.user_id for a in answers}) == 50
+
+
+async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(tmp_path: Path) -> None:
+    first = await open_rig(tmp_path)
+    await first.start()
+    right = await answer_of_current(first)
+    await first.click(member(1), right)
+    await first.click(member(2), right)
+    # The process dies: tasks vanish without any clean-up, the database keeps what was committed.
+    await first.quiz.shutdown()
+    await first.app.close()
+
+    clock = FakeClock(first.clock.now_ms() + 60_000)  # a minute later: the deadline has passed
+    second = await open_rig(tmp_path, clock)
+    try:
+        assert await second.quiz.resume_all() == 1
+        await second.publisher.wait_until(lambda: len(second.publisher.edits) + len(second.publisher.posts) >= 1)
+        reveal = (second.publisher.edits or second.publisher.posts)[0][2]
+        assert "the answer is" in reveal.title and "Scored (2)" in [f.name for f in reveal.fields]
+        for _ in range(2):
+            await clock.advance(2_000)
+            await second.publisher.wait_until(lambda: bool(second.publisher.posts))
+            await clock.advance(20_001)
+        await clock.advance(2_000)
+        await second.publisher.wait_until(lambda: "Quiz over · results" in second.publisher.titles())
+        sessions = await second.app.db.fetch_all("SELECT state FROM quiz_sessions")
+        assert [r["state"] for r in sessions] == [QuizState.FINISHED.value]
+        board = await second.quiz.repo.leaderboard(GUILD, None)
+        assert {row.user_id for row in board} == {1, 2}
+    finally:
+        await second.quiz.shutdown()
+        await second.app.close()
+
+
+async def test_deleted_question_message_gets_reveal_as_new_message(rig: Rig) -> None:
+    await rig.start()
+    message_id, _ = rig.publisher.last_question()
+    rig.publisher.deleted.add(message_id)
+    await rig.clock.advance(20_001)
+    await rig.publisher.wait_until(lambda: "the answer is" in rig.publisher.titles()[-1])
+    await rig.clock.advance(2_000)
+    await rig.publisher.wait_until(lambda: rig.publisher.titles()[-1].startswith("Question 2/"))
