@@ -83,3 +83,20 @@ def test_check_command_counts_content(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ketamine: 8 topics, 7 topic commands" in result.stdout
+
+
+def test_console_runs_a_quiz_answered_by_letter(tmp_path: Path) -> None:
+    script = "/ketamine quiz start questions:2\nb\nb\n/ketamine quiz status\n"
+    result = run_console(tmp_path, script, QUIZ_SECONDS="1", QUIZ_REVEAL_SECONDS="0.2")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Quiz starting" in out and "Question 1/2" in out and "Question 2/2" in out
+    assert "Locked in: B" in out and "You already answered B" in out
+    assert out.count("the answer is") == 2
+    assert "Quiz over · results" in out and "you · " in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_console_letter_without_a_quiz(tmp_path: Path) -> None:
+    result = run_console(tmp_path, "a\n")
+    assert result.returncode == 0 and "No quiz question is open" in result.stdout

@@ -136,3 +136,49 @@ def test_second_module_is_discovered_without_code(tmp_path: Path) -> None:
     library = ContentLibrary.load(content)
     assert sorted(library.modules) == ["caffeine", "ketamine"]
     assert [c.name for c in library.modules["caffeine"].commands] == ["basics"]
+
+
+def _edit_question(content: Path, index: int, change: dict[str, object]) -> Path:
+    path = content / "ketamine" / "questions.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["questions"][index].update(change)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_shipped_question_bank_is_big_enough() -> None:
+    module = ContentLibrary.load(CONTENT).modules["ketamine"]
+    assert len(module.questions) >= 60
+    for topic in module.topics:
+        assert sum(1 for q in module.questions if q.topic == topic.id) >= 5, topic.id
+    assert {q.difficulty for q in module.questions} == {1, 2, 3}
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "message"),
+    [
+        (
+            {"choices": [{"text": "a", "correct": True}, {"text": "b", "correct": True}]},
+            "questions.3",
+            "exactly one choice must be correct (found 2)",
+        ),
+        ({"choices": [{"text": "a"}, {"text": "b"}]}, "questions.3", "exactly one choice must be correct (found 0)"),
+        ({"source": "Nobody1999"}, "questions.3.source", "unknown source key 'Nobody1999'; add it to sources.yaml"),
+        ({"topic": "astrology"}, "questions.3.topic", "unknown topic 'astrology'"),
+        ({"prompt": "p" * 501}, "questions.3.prompt", "String should have at most 500 characters"),
+        ({"difficulty": 4}, "questions.3.difficulty", "Input should be less than or equal to 3"),
+    ],
+)
+def test_broken_questions_are_named(tmp_path: Path, change: dict[str, object], where: str, message: str) -> None:
+    content = copy_content(tmp_path)
+    path = _edit_question(content, 3, change)
+    assert _problems(content) == [f"{path}: {where}: {message}"]
+
+
+def test_duplicate_question_id(tmp_path: Path) -> None:
+    content = copy_content(tmp_path)
+    path = content / "ketamine" / "questions.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first = data["questions"][0]["id"]
+    path = _edit_question(content, 5, {"id": first})
+    assert _problems(content) == [f"{path}: questions.5.id: duplicate question id {first!r}"]

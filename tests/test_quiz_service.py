@@ -209,3 +209,24 @@ async def test_deleted_question_message_gets_reveal_as_new_message(rig: Rig) -> 
     await rig.publisher.wait_until(lambda: "the answer is" in rig.publisher.titles()[-1])
     await rig.clock.advance(2_000)
     await rig.publisher.wait_until(lambda: rig.publisher.titles()[-1].startswith("Question 2/"))
+
+
+async def test_leaderboard_and_stats(rig: Rig) -> None:
+    await rig.start()
+    right = await answer_of_current(rig)
+    await rig.click(member(1), right)
+    await rig.click(member(2), (right + 1) % 2)
+    await rig.clock.advance(20_001)
+    await rig.publisher.wait_until(lambda: len(rig.publisher.edits) == 1)
+    board = await rig.router.run(member(2), "ketamine", "leaderboard", {})
+    assert [f.name for f in board.fields] == ["All time", "This week"]
+    all_time = board.fields[0].value.splitlines()
+    assert all_time[0] == "1. **user1** · 200 pts · 1/1" and all_time[-1] == "You: #2 with 0 pts"
+    mine = await rig.router.run(member(1), "ketamine", "stats", {})
+    assert mine.title == "Stats · user1" and "1 questions answered, 1 right (100%), 200 points." in mine.body
+    theirs = await rig.router.run(member(1), "ketamine", "stats", {"member": "<@2>"})
+    assert theirs.title == "Stats · user2" and "0 right" in theirs.body
+    nobody = await rig.router.run(member(1), "ketamine", "stats", {"member": "777"})
+    assert "No quiz answers" in nobody.body
+    bad = await rig.router.run(member(1), "ketamine", "stats", {"member": "@everyone"})
+    assert bad.is_error and "must be a member" in bad.body

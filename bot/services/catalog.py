@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-OptionKind = Literal["string", "integer"]
+OptionKind = Literal["string", "integer", "user"]
+"""``user`` is a member of the server: Discord offers a picker; the value is the member's id."""
 
 SUBGROUP_DESCRIPTIONS = {"quiz": "Quizzes in this channel: start, stop, status"}
 

@@ -20,7 +20,17 @@ from bot.core.content.library import ContentModule
 from bot.core.content.models import Question
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.quiz import render as quiz_render
-from bot.core.quiz.engine import AnswerRecord, QuizRules, QuizState, pick_questions, reveal_early, score, standings
+from bot.core.quiz.engine import (
+    AnswerRecord,
+    QuizRules,
+    QuizState,
+    best_streak,
+    pick_questions,
+    reveal_early,
+    score,
+    standings,
+    week_start_ms,
+)
 from bot.core.reply import Reply
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
@@ -55,7 +65,7 @@ class Publisher(Protocol):
 
 
 MAX_QUESTIONS = 50
-QUIZ_COMMANDS = ("quiz start", "quiz stop", "quiz status")
+QUIZ_COMMANDS = ("quiz start", "quiz stop", "quiz status", "leaderboard", "stats")
 DEFAULT_RULES = QuizRules(question_count=10, seconds=20, points=100, speed_bonus=True)
 
 
@@ -113,6 +123,14 @@ class QuizService:
                 module.id, "quiz stop", "Stop this channel's quiz (its starter or Manage Server)", guild_only=True
             ),
             CommandSpec(module.id, "quiz status", "Where this channel's quiz is up to", guild_only=True),
+            CommandSpec(module.id, "leaderboard", "This server's top 10, all time and this week", guild_only=True),
+            CommandSpec(
+                module.id,
+                "stats",
+                "Quiz stats in this server: yours, or another member's",
+                (OptionSpec("member", "Whose stats (default: yours)", kind="user"),),
+                guild_only=True,
+            ),
         ]
 
     async def run(self, caller: Caller, module: ContentModule, name: str, options: Mapping[str, str | int]) -> Reply:
@@ -120,7 +138,48 @@ class QuizService:
             return await self.start(caller, module, options)
         if name == "quiz stop":
             return await self.stop(caller, module)
+        if name == "leaderboard":
+            return await self.leaderboard(caller, module)
+        if name == "stats":
+            return await self.stats(caller, module, options.get("member"))
         return await self.status(caller, module)
+
+    async def leaderboard(self, caller: Caller, module: ContentModule) -> Reply:
+        guild_id, _ = _in_server(caller)
+        boards = []
+        for title, since in (("All time", None), ("This week", week_start_ms(self.clock.now_ms()))):
+            rows = await self.repo.leaderboard(guild_id, since)
+            mine = await self.repo.rank_of(guild_id, caller.user_id, since)
+            boards.append(
+                (
+                    title,
+                    [(r.user_id, r.points, r.correct, r.answered) for r in rows],
+                    None if mine is None else (mine[0], mine[1].points),
+                )
+            )
+        users = {user for _, rows, _ in boards for user, *_ in rows}
+        names = await self.repo.names(guild_id, sorted(users))
+        return quiz_render.leaderboard_reply(module, boards, names)
+
+    async def stats(self, caller: Caller, module: ContentModule, member: object) -> Reply:
+        guild_id, _ = _in_server(caller)
+        user_id = caller.user_id if member is None else int(str(member))
+        history = await self.repo.history(guild_id, user_id)
+        names = await self.repo.names(guild_id, [user_id])
+        name = caller.display_name if user_id == caller.user_id else names.get(user_id, f"member {user_id}")
+        topics: dict[str, list[bool]] = {}
+        for answer in history:
+            topics.setdefault(answer.topic, []).append(answer.correct)
+        per_topic = [(topic, sum(marks), len(marks)) for topic, marks in sorted(topics.items())]
+        return quiz_render.stats_reply(
+            module,
+            name,
+            answered=len(history),
+            correct=sum(1 for a in history if a.correct),
+            points=sum(a.points for a in history),
+            best_streak=best_streak([a.correct for a in history]),
+            per_topic=per_topic,
+        )
 
     # Commands ------------------------------------------------------------------------------------
 

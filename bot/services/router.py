@@ -96,6 +96,11 @@ class Router:
 
 def _check_value(spec: CommandSpec, option: OptionSpec, raw: object) -> OptionValue:
     label = f"`{option.name}` of {spec.path}"
+    if option.kind == "user":
+        text = str(raw).strip().removeprefix("<@").removeprefix("!").removesuffix(">")
+        if not text.isdigit() or not 0 < int(text) < 1 << 64:
+            raise InvalidInput(f"{label} must be a member of this server (a mention or a user id).")
+        return int(text)
     if option.kind == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int | str):
             raise InvalidInput(f"{label} must be a whole number.")

@@ -153,3 +153,19 @@ def standings(answers: Sequence[AnswerRecord]) -> list[Standing]:
         table,
         key=lambda s: (-s.points, -s.accuracy, s.fastest_ms if s.fastest_ms is not None else 1 << 62, s.user_id),
     )
+
+
+def best_streak(correct_in_order: Sequence[bool]) -> int:
+    """The longest run of right answers."""
+    best = run = 0
+    for correct in correct_in_order:
+        run = run + 1 if correct else 0
+        best = max(best, run)
+    return best
+
+
+def week_start_ms(now_ms: int) -> int:
+    """Monday 00:00 UTC of the week containing ``now_ms`` (1970-01-01 was a Thursday)."""
+    day = 86_400_000
+    days = now_ms // day
+    return (days - (days + 3) % 7) * day

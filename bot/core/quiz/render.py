@@ -121,3 +121,52 @@ def results_reply(
     fields.append(ReplyField(name="Questions", value=str(asked), inline=True))
     fields.append(ReplyField(name="Players", value=str(len(table)), inline=True))
     return Reply(title=title, body="\n".join(lines), fields=fields, footer=footer(module), color=module.info.color)
+
+
+def leaderboard_reply(
+    module: ContentModule,
+    boards: Sequence[tuple[str, Sequence[tuple[int, int, int, int]], tuple[int, int] | None]],
+    names: Mapping[int, str],
+) -> Reply:
+    """Boards of (title, rows of (user, points, correct, answered), the caller's (rank, points) or None)."""
+    fields = []
+    for title, rows, mine in boards:
+        lines = [
+            f"{rank}. **{who(user, names)}** · {points} pts · {correct}/{answered}"
+            for rank, (user, points, correct, answered) in enumerate(rows, start=1)
+        ] or ["No answers yet."]
+        lines.append(f"You: #{mine[0]} with {mine[1]} pts" if mine else "You: no answers yet")
+        fields.append(ReplyField(name=title, value="\n".join(lines)[:1024]))
+    return Reply(title="Leaderboard", fields=fields, footer=footer(module), color=module.info.color)
+
+
+def stats_reply(
+    module: ContentModule,
+    name: str,
+    answered: int,
+    correct: int,
+    points: int,
+    best_streak: int,
+    per_topic: Sequence[tuple[str, int, int]],
+) -> Reply:
+    if answered == 0:
+        return Reply(
+            title=f"Stats · {safe_name(name)}",
+            body="No quiz answers in this server yet.",
+            footer=footer(module),
+            color=module.info.color,
+        )
+    lines = []
+    for topic_id, right, total in per_topic:
+        topic = module.topic(topic_id)
+        lines.append(f"**{topic.title if topic else topic_id}** · {right}/{total} ({right / total:.0%})")
+    return Reply(
+        title=f"Stats · {safe_name(name)}",
+        body=f"{answered} questions answered, {correct} right ({correct / answered:.0%}), {points} points.",
+        fields=[
+            ReplyField(name="Best streak", value=f"{best_streak} right in a row", inline=True),
+            ReplyField(name="By topic", value="\n".join(lines)[:1024]),
+        ],
+        footer=footer(module),
+        color=module.info.color,
+    )

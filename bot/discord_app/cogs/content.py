@@ -54,7 +54,7 @@ class ContentCog(commands.Cog):
         bot = self.bot
 
         async def callback(interaction: discord.Interaction, **options: Any) -> None:
-            given = {name: value for name, value in options.items() if value is not None}
+            given = {name: _plain(value) for name, value in options.items() if value is not None}
             reply = await bot.router.run(caller_of(interaction), spec.group, spec.name, given)
             await replies.send(interaction, reply)
 
@@ -96,7 +96,14 @@ class ContentCog(commands.Cog):
         return complete
 
 
+def _plain(value: Any) -> Any:
+    """Option values as the router takes them: members and users become their ids."""
+    return value.id if isinstance(value, discord.abc.User) else value
+
+
 def _annotation(option: OptionSpec) -> Any:
+    if option.kind == "user":
+        return discord.User
     if option.kind == "integer":
         low = option.min_value if option.min_value is not None else -(2**53)
         high = option.max_value if option.max_value is not None else 2**53
