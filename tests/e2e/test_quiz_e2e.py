@@ -1,0 +1,199 @@
+"""The quiz through the real discord.py client and the fake Discord: buttons, reveals, results, load."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, bot_settings, running_bot
+from tests.fakediscord import FakeDiscord
+
+EPHEMERAL = 64
+
+
+@pytest.fixture
+def fake(fake_discord: FakeDiscord) -> FakeDiscord:
+    fake_discord.add_guild(GUILD_ID, channels=[CHANNEL_ID, CHANNEL_ID + 1])
+    return fake_discord
+
+
+def quiz_settings(tmp_path: Path, seconds: int = 2) -> Any:
+    return bot_settings(tmp_path, quiz_seconds=seconds, quiz_reveal_seconds=0.2, quiz_questions=2)
+
+
+def questions(fake: FakeDiscord, channel: int = CHANNEL_ID) -> list[dict[str, Any]]:
+    return [m for m in fake.channel_messages(channel, include_ephemeral=False) if answer_ids(m)]
+
+
+def answer_ids(message: dict[str, Any]) -> list[str]:
+    ids = [c["custom_id"] for row in message.get("components", []) for c in row.get("components", [])]
+    return [i for i in ids if i.startswith("ksb:qa:")]
+
+
+def embed(message: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = message["embeds"][0]
+    return result
+
+
+async def click(fake: FakeDiscord, message: dict[str, Any], custom_id: str, user: int) -> dict[str, Any]:
+    handle = await fake.click(message, custom_id, member=fake.make_member(user, f"member{user}"))
+    response = await handle.response(5)
+    assert handle.latency is not None and handle.latency < 3
+    return response
+
+
+async def wait_titles(fake: FakeDiscord, text: str, count: int = 1, timeout: float = 15) -> list[dict[str, Any]]:
+    def found() -> list[dict[str, Any]]:
+        return [m for m in fake.channel_messages(CHANNEL_ID) if m.get("embeds") and text in embed(m).get("title", "")]
+
+    await fake.wait_for(lambda: len(found()) >= count, timeout, f"{count} message(s) titled {text!r}")
+    return found()
+
+
+async def start(fake: FakeDiscord, user: int = 1, channel: int = CHANNEL_ID, **options: Any) -> dict[str, Any]:
+    handle = await fake.invoke(
+        "ketamine quiz start",
+        options or None,
+        guild_id=GUILD_ID,
+        channel_id=channel,
+        member=fake.make_member(user, f"member{user}"),
+    )
+    return await handle.response(5)
+
+
+async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, quiz_settings(tmp_path, seconds=3)):
+        started = await start(fake, questions=2)
+        assert embed(started["data"])["title"] == "Quiz starting"
+        await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
+        first = questions(fake)[0]
+        stale_copy = copy.deepcopy(first)
+        assert embed(first)["title"] == "Question 1/2" and "<t:" in embed(first)["description"]
+        buttons = answer_ids(first)
+        assert 2 <= len(buttons) <= 5
+
+        for user, button in ((1, buttons[0]), (2, buttons[1]), (3, buttons[0])):
+            ack = await click(fake, first, button, user)
+            assert ack["data"]["flags"] & EPHEMERAL
+            assert embed(ack["data"])["title"] == f"Locked in: {'ABCDE'[buttons.index(button)]}"
+        again = await click(fake, first, buttons[1], 1)
+        assert embed(again["data"])["title"] == "You already answered A"
+
+        revealed = await wait_titles(fake, "the answer is")
+        assert revealed[0]["id"] == first["id"], "the question message itself shows the answer"
+        assert answer_ids(fake.messages[int(first["id"])]) == [], "answer buttons are removed at the reveal"
+        description = embed(revealed[0])["description"]
+        assert "**Why:**" in description
+        assert embed(revealed[0])["fields"][0]["name"] == "Source"
+
+        await fake.wait_for(
+            lambda: len(questions(fake)) == 1 and questions(fake)[0]["id"] != first["id"], 10, "second question"
+        )
+        second = questions(fake)[0]
+        posted = time.monotonic()
+        for user in (1, 2, 3):
+            await click(fake, second, answer_ids(second)[0], user)
+        await wait_titles(fake, "the answer is", count=2)
+        assert time.monotonic() - posted < 2.5, "everyone had answered: revealed before the 3 s deadline"
+
+        results = await wait_titles(fake, "Quiz over · results")
+        lines = embed(results[0])["description"].splitlines()
+        assert len(lines) == 3 and all("pts" in line for line in lines)
+        stale_copy["id"] = str(fake.snowflake())  # a client still showing the old buttons
+        late = await click(fake, stale_copy, buttons[0], 4)
+        assert late["data"]["flags"] & EPHEMERAL and "This quiz is over" in embed(late["data"])["description"]
+
+        board = await (
+            await fake.invoke(
+                "ketamine leaderboard", guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=fake.make_member(2, "member2")
+            )
+        ).response()
+        all_time = embed(board["data"])["fields"][0]["value"]
+        assert all_time.count("pts") == 4 and "You: #" in all_time
+    assert fake.errors == []
+    assert all(m == {"parse": []} for m in fake.allowed_mentions)
+
+
+async def test_one_quiz_per_channel_status_stop_and_dm(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, quiz_settings(tmp_path, seconds=30)):
+        await start(fake, user=1)
+        await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
+        busy = await start(fake, user=2)
+        text = embed(busy["data"])["description"]
+        assert busy["data"]["flags"] & EPHEMERAL and "already running" in text
+        assert f"https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/{questions(fake)[0]['id']}" in text
+        elsewhere = await start(fake, user=2, channel=CHANNEL_ID + 1)
+        assert embed(elsewhere["data"])["title"] == "Quiz starting"
+
+        status = await (
+            await fake.invoke(
+                "ketamine quiz status", guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=fake.make_member(5, "e")
+            )
+        ).response()
+        assert "Question 1 of" in embed(status["data"])["description"]
+        refused = await (
+            await fake.invoke(
+                "ketamine quiz stop", guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=fake.make_member(5, "e")
+            )
+        ).response()
+        assert "Manage Server" in embed(refused["data"])["description"]
+        manager = fake.make_member(6, "mod", permissions=0x20)  # MANAGE_GUILD
+        stopped = await (
+            await fake.invoke("ketamine quiz stop", guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=manager)
+        ).response()
+        assert embed(stopped["data"])["title"] == "Quiz stopped"
+        await wait_titles(fake, "Quiz stopped · results so far")
+        click_after = await click(fake, questions(fake)[0], answer_ids(questions(fake)[0])[0], 7)
+        assert "over" in embed(click_after["data"])["description"]
+
+        dm = await (await fake.invoke("ketamine quiz start", guild_id=None, member=None)).response()
+        assert dm["data"]["flags"] & EPHEMERAL and "server" in embed(dm["data"])["description"]
+        bad = await (
+            await fake.invoke(
+                "ketamine quiz start", {"questions": 99}, guild_id=GUILD_ID, channel_id=CHANNEL_ID + 1, member=manager
+            )
+        ).response()
+        assert (
+            "from 1 to 50" in embed(bad["data"])["description"]
+            or "already running" in embed(bad["data"])["description"]
+        )
+    assert fake.errors == []
+
+
+async def test_fifty_members_click_in_the_same_second(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, quiz_settings(tmp_path, seconds=30)) as bot:
+        await start(fake)
+        await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
+        message = questions(fake)[0]
+        buttons = answer_ids(message)
+        began = time.monotonic()
+        handles = await asyncio.gather(
+            *(
+                fake.click(message, buttons[i % len(buttons)], member=fake.make_member(1000 + i, f"m{i}"))
+                for i in range(50)
+            )
+        )
+        responses = await asyncio.gather(*(h.response(5) for h in handles))
+        spread = time.monotonic() - began
+        assert all(embed(r["data"])["title"].startswith("Locked in") for r in responses)
+        latencies = sorted(h.latency for h in handles)
+        assert latencies[-1] < 3, latencies
+        assert bot.quiz is not None
+        (session,) = await bot.quiz.repo.running()
+        stored = await bot.quiz.repo.answers(session.id, 0)
+        assert len(stored) == 50 and len({a.user_id for a in stored}) == 50
+        doubles = await asyncio.gather(
+            *(fake.click(message, buttons[0], member=fake.make_member(1000 + i, f"m{i}")) for i in range(50))
+        )
+        again = await asyncio.gather(*(h.response(5) for h in doubles))
+        assert all(embed(r["data"])["title"].startswith("You already answered") for r in again)
+        assert len(await bot.quiz.repo.answers(session.id, 0)) == 50
+    print(
+        f"50 clicks in {spread:.2f} s; slowest ack {latencies[-1] * 1000:.0f} ms, median {latencies[25] * 1000:.0f} ms"
+    )
+    assert fake.errors == []
