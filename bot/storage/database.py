@@ -43,7 +43,9 @@ class Database:
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA busy_timeout=5000")
-            await connection.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a commit is on disk before the bot acknowledges a click, so an answer survives a power
+            # cut, not only a killed process (measured cost: tens of ms per answer under load).
+            await connection.execute("PRAGMA synchronous=FULL")
             database = cls(connection, path)
             await database._migrate()
         except BaseException:

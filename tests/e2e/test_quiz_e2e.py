@@ -115,6 +115,13 @@ async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path) -
         ).response()
         all_time = embed(board["data"])["fields"][0]["value"]
         assert all_time.count("pts") == 4 and "You: #" in all_time
+        stats = await (
+            await fake.invoke(
+                "ketamine stats", {"member": fake.make_member(3, "member3")}, guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=fake.make_member(2, "member2")
+            )
+        ).response()
+        assert embed(stats["data"])["title"] == "Stats · member3"
+        assert embed(stats["data"])["description"].startswith("2 questions answered")
     assert fake.errors == []
     assert all(m == {"parse": []} for m in fake.allowed_mentions)
 
