@@ -230,3 +230,21 @@ async def test_leaderboard_and_stats(rig: Rig) -> None:
     assert "No quiz answers" in nobody.body
     bad = await rig.router.run(member(1), "ketamine", "stats", {"member": "@everyone"})
     assert bad.is_error and "must be a member" in bad.body
+
+
+async def test_a_failing_publisher_is_retried_and_the_quiz_goes_on(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    real_post = rig.publisher.post
+    failures = [RuntimeError("Discord is having a bad day")]
+
+    async def flaky(channel_id: int, reply: object) -> int | None:
+        if failures:
+            raise failures.pop()
+        return await real_post(channel_id, reply)  # type: ignore[arg-type]
+
+    rig.publisher.post = flaky  # type: ignore[method-assign]
+    reply = await rig.router.run(member(1), "ketamine", "quiz start", {})
+    assert not reply.is_error
+    await rig.publisher.wait_until(lambda: "a step failed (1 in a row)" in caplog.text)
+    assert rig.publisher.posts == []
+    await rig.clock.advance(2_000)  # the retry waits 2 s on the quiz clock
+    await rig.publisher.wait_until(lambda: any(r.title == "Question 1/3" for _, _, r in rig.publisher.posts))

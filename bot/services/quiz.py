@@ -363,22 +363,37 @@ class QuizService:
             wake.set()
 
     async def _drive(self, session_id: int) -> None:
+        """Run a quiz to its end. Each step re-reads the state, so a failed step is simply tried again."""
+        failures = 0
         while True:
-            session = await self.repo.get(session_id)
-            if session is None or not session.state.running:
-                return
-            if session.state is QuizState.LOBBY:
-                await self._ask(session, 0)
-                continue
-            asked = await self.repo.question(session.id, session.position)
-            if asked is None:
-                log.error("quiz %d lost its question %d; stopping it", session.id, session.position)
-                await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms())
-                return
-            if session.state is QuizState.ASKING:
-                await self._run_question(session, asked)
-            else:
-                await self._after_reveal(session, asked)
+            try:
+                if not await self._step(session_id):
+                    return
+                failures = 0
+            except Exception:
+                failures += 1
+                delay = min(2.0**failures, 60.0)
+                log.exception("quiz %d: a step failed (%d in a row); retrying in %.0f s", session_id, failures, delay)
+                await self.clock.wait(self.clock.now_ms() + int(delay * 1000), asyncio.Event())
+
+    async def _step(self, session_id: int) -> bool:
+        """One move of the state machine; False once the quiz has ended."""
+        session = await self.repo.get(session_id)
+        if session is None or not session.state.running:
+            return False
+        if session.state is QuizState.LOBBY:
+            await self._ask(session, 0)
+            return True
+        asked = await self.repo.question(session.id, session.position)
+        if asked is None:
+            log.error("quiz %d lost its question %d; stopping it", session.id, session.position)
+            await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms())
+            return False
+        if session.state is QuizState.ASKING:
+            await self._run_question(session, asked)
+        else:
+            await self._after_reveal(session, asked)
+        return True
 
     async def _ask(self, session: QuizSession, position: int) -> None:
         now = self.clock.now_ms()

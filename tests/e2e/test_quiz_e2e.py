@@ -117,7 +117,11 @@ async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path) -
         assert all_time.count("pts") == 4 and "You: #" in all_time
         stats = await (
             await fake.invoke(
-                "ketamine stats", {"member": fake.make_member(3, "member3")}, guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=fake.make_member(2, "member2")
+                "ketamine stats",
+                {"member": fake.make_member(3, "member3")},
+                guild_id=GUILD_ID,
+                channel_id=CHANNEL_ID,
+                member=fake.make_member(2, "member2"),
             )
         ).response()
         assert embed(stats["data"])["title"] == "Stats · member3"
@@ -204,3 +208,16 @@ async def test_fifty_members_click_in_the_same_second(fake: FakeDiscord, tmp_pat
         f"50 clicks in {spread:.2f} s; slowest ack {latencies[-1] * 1000:.0f} ms, median {latencies[25] * 1000:.0f} ms"
     )
     assert fake.errors == []
+
+
+async def test_deleted_question_message_the_quiz_goes_on(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, quiz_settings(tmp_path, seconds=1)):
+        await start(fake, questions=2)
+        await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
+        first = questions(fake)[0]
+        fake.delete_message(int(first["id"]))  # a moderator deletes the quiz message
+        revealed = await wait_titles(fake, "Question 1/2 · the answer is")
+        assert revealed[0]["id"] != first["id"], "the reveal is posted as a new message"
+        await wait_titles(fake, "Question 2/2")
+        await wait_titles(fake, "Quiz over · results")
+    assert [e for e in fake.errors if "10008" not in str(e)] == []
