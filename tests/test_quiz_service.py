@@ -248,3 +248,17 @@ async def test_a_failing_publisher_is_retried_and_the_quiz_goes_on(rig: Rig, cap
     assert rig.publisher.posts == []
     await rig.clock.advance(2_000)  # the retry waits 2 s on the quiz clock
     await rig.publisher.wait_until(lambda: any(r.title == "Question 1/3" for _, _, r in rig.publisher.posts))
+
+
+async def test_results_lost_to_a_crash_are_posted_once_at_start_up(rig: Rig) -> None:
+    await rig.start()
+    right = await answer_of_current(rig)
+    await rig.click(member(1), right)
+    (session,) = await rig.quiz.repo.running()
+    await rig.quiz.shutdown()
+    # The process died right after ending the quiz, before its results message went out.
+    assert await rig.quiz.repo.end(session.id, QuizState.FINISHED, rig.clock.now_ms())
+    assert await rig.quiz.resume_all() == 0
+    assert rig.publisher.titles().count("Quiz over · results") == 1
+    assert await rig.quiz.resume_all() == 0
+    assert rig.publisher.titles().count("Quiz over · results") == 1

@@ -65,6 +65,8 @@ class Publisher(Protocol):
 
 
 MAX_QUESTIONS = 50
+RESULTS_GRACE_MS = 24 * 3600 * 1000
+"""Results still unposted after a restart are posted if the quiz ended within this time."""
 QUIZ_COMMANDS = ("quiz start", "quiz stop", "quiz status", "leaderboard", "stats")
 DEFAULT_RULES = QuizRules(question_count=10, seconds=20, points=100, speed_bonus=True)
 
@@ -330,6 +332,8 @@ class QuizService:
 
     async def resume_all(self) -> int:
         """Re-arm every running quiz from the database (after a restart)."""
+        for ended in await self.repo.unannounced(self.clock.now_ms() - RESULTS_GRACE_MS):
+            await self._post_results(ended, stopped=ended.state is QuizState.STOPPED)
         running = await self.repo.running()
         for session in running:
             self.launch(session.id)
@@ -498,9 +502,10 @@ class QuizService:
         table = standings(records)
         names = await self.repo.names(session.guild_id, [s.user_id for s in table])
         count = sum(1 for q in asked.values() if q.asked_ms is not None)
-        await self._publisher().post(
-            session.channel_id, quiz_render.results_reply(module, table, names, count, stopped)
-        )
+        reply = quiz_render.results_reply(module, table, names, count, stopped)
+        message_id = await self._publisher().post(session.channel_id, reply)
+        if message_id is not None:
+            await self.repo.set_results_message(session.id, message_id)
 
     def _publisher(self) -> Publisher:
         if self.publisher is None:

@@ -39,6 +39,7 @@ class QuizSession(Row):
     created_ms: int
     updated_ms: int
     ended_ms: int | None
+    results_message_id: int | None = None
 
     @property
     def rules(self) -> QuizRules:
@@ -96,7 +97,7 @@ class LeaderRow(Row):
 
 _SESSION_COLUMNS = (
     "id, guild_id, channel_id, starter_id, module, topic, difficulty, question_count, seconds, points, "
-    "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms"
+    "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms, results_message_id"
 )
 _RUNNING = "('lobby', 'asking', 'revealing')"
 
@@ -168,6 +169,19 @@ class QuizRepository:
             f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE state IN {_RUNNING} ORDER BY id"
         )
         return [_session(r) for r in rows]
+
+    async def unannounced(self, since_ms: int) -> list[QuizSession]:
+        """Quizzes that ended (since ``since_ms``) without their results message being posted."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE state IN ('finished', 'stopped') "
+            "AND results_message_id IS NULL AND ended_ms >= ? ORDER BY id",
+            (since_ms,),
+        )
+        return [_session(r) for r in rows]
+
+    async def set_results_message(self, session_id: int, message_id: int) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE quiz_sessions SET results_message_id = ? WHERE id = ?", (message_id, session_id))
 
     async def ask(self, session: QuizSession, position: int, asked_ms: int, deadline_ms: int) -> bool:
         """Open question ``position``: the session moves to ``asking`` only from the state it was read in."""
