@@ -9,6 +9,9 @@ from bot.settings import PROJECT_ROOT, Settings
 
 CONTENT = PROJECT_ROOT / "content"
 
+TOPIC_COMMANDS = ["overview", "uses", "mechanism", "pharmacokinetics", "infusion", "effects", "risks"]
+"""The shipped module's topic subcommands, in menu order."""
+
 
 def copy_content(tmp_path: Path) -> Path:
     """A private copy of the shipped content folder that a test may edit."""

@@ -8,21 +8,13 @@ import pytest
 import yaml
 
 from bot.core.content.library import ContentError, ContentLibrary
-from tests.helpers import CONTENT, add_second_module, copy_content
+from tests.helpers import CONTENT, TOPIC_COMMANDS, add_second_module, copy_content
 
 
 def test_shipped_content_loads_with_every_topic() -> None:
     library = ContentLibrary.load(CONTENT)
     module = library.modules["ketamine"]
-    assert [c.name for c in module.commands] == [
-        "overview",
-        "uses",
-        "mechanism",
-        "pharmacokinetics",
-        "infusion",
-        "effects",
-        "risks",
-    ]
+    assert [c.name for c in module.commands] == TOPIC_COMMANDS
     effects = module.command("effects")
     assert effects is not None and effects.variants == ("physical", "psychological")
     for topic in module.topics:

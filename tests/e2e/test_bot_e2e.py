@@ -11,7 +11,7 @@ from bot.core.content.library import ContentLibrary
 from bot.discord_app.sync import SyncMode
 from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, bot_settings, running_bot
 from tests.fakediscord import FakeDiscord
-from tests.helpers import CONTENT, add_second_module, copy_content
+from tests.helpers import CONTENT, TOPIC_COMMANDS, add_second_module, copy_content
 
 MODULE = ContentLibrary.load(CONTENT).modules["ketamine"]
 DISCLAIMER = "For education only, not medical advice"
@@ -61,21 +61,7 @@ async def test_bot_registers_the_ketamine_group(fake: FakeDiscord, tmp_path: Pat
     (group,) = fake.global_commands
     assert group["name"] == "ketamine"
     names = [o["name"] for o in group["options"]]
-    assert names == [
-        "overview",
-        "uses",
-        "mechanism",
-        "pharmacokinetics",
-        "infusion",
-        "effects",
-        "risks",
-        "topics",
-        "search",
-        "sources",
-        "quiz",
-        "leaderboard",
-        "stats",
-    ]
+    assert names == [*TOPIC_COMMANDS, "topics", "search", "sources", "quiz", "leaderboard", "stats"]
     effects = next(o for o in group["options"] if o["name"] == "effects")
     assert [c["value"] for c in effects["options"][0]["choices"]] == ["physical", "psychological", "both"]
     search = next(o for o in group["options"] if o["name"] == "search")

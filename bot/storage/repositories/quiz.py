@@ -21,14 +21,19 @@ class Row(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class QuizSession(Row):
-    id: int
+class SessionOrigin(Row):
+    """Where a quiz runs, who started it, and what it asks about."""
+
     guild_id: int
     channel_id: int
     starter_id: int
     module: str
     topic: str | None
     difficulty: int | None
+
+
+class QuizSession(SessionOrigin):
+    id: int
     question_count: int
     seconds: int
     points: int
@@ -68,13 +73,7 @@ class StoredAnswer(Row):
     answered_ms: int
 
 
-class NewSession(Row):
-    guild_id: int
-    channel_id: int
-    starter_id: int
-    module: str
-    topic: str | None
-    difficulty: int | None
+class NewSession(SessionOrigin):
     rules: QuizRules
     seed: int
 
@@ -100,6 +99,8 @@ _SESSION_COLUMNS = (
     "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms, results_message_id"
 )
 _RUNNING = "('lobby', 'asking', 'revealing')"
+_QUESTION_COLUMNS = "session_id, position, question_id, message_id, asked_ms, deadline_ms, revealed_ms"
+_ANSWER_COLUMNS = "session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms"
 
 
 def _session(row: Any) -> QuizSession:
@@ -246,8 +247,7 @@ class QuizRepository:
 
     async def question(self, session_id: int, position: int) -> AskedQuestion | None:
         row = await self._db.fetch_one(
-            "SELECT session_id, position, question_id, message_id, asked_ms, deadline_ms, revealed_ms "
-            "FROM quiz_questions WHERE session_id = ? AND position = ?",
+            f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions WHERE session_id = ? AND position = ?",
             (session_id, position),
         )
         return None if row is None else AskedQuestion.model_validate(dict(row))
@@ -260,8 +260,7 @@ class QuizRepository:
         """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT INTO quiz_answers (session_id, position, user_id, guild_id, topic, choice, correct, points, "
-                "answered_ms) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM quiz_questions "
+                f"INSERT INTO quiz_answers ({_ANSWER_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM quiz_questions "
                 "WHERE session_id = ? AND position = ? AND revealed_ms IS NULL AND asked_ms IS NOT NULL) "
                 "ON CONFLICT (session_id, position, user_id) DO NOTHING",
                 (
@@ -288,17 +287,13 @@ class QuizRepository:
 
     async def answer_of(self, session_id: int, position: int, user_id: int) -> StoredAnswer | None:
         row = await self._db.fetch_one(
-            "SELECT session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms "
-            "FROM quiz_answers WHERE session_id = ? AND position = ? AND user_id = ?",
+            f"SELECT {_ANSWER_COLUMNS} FROM quiz_answers WHERE session_id = ? AND position = ? AND user_id = ?",
             (session_id, position, user_id),
         )
         return None if row is None else StoredAnswer.model_validate(dict(row))
 
     async def answers(self, session_id: int, position: int | None = None) -> list[StoredAnswer]:
-        sql = (
-            "SELECT session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms "
-            "FROM quiz_answers WHERE session_id = ?"
-        )
+        sql = f"SELECT {_ANSWER_COLUMNS} FROM quiz_answers WHERE session_id = ?"
         params: list[int] = [session_id]
         if position is not None:
             sql += " AND position = ?"
@@ -308,8 +303,7 @@ class QuizRepository:
 
     async def asked_questions(self, session_id: int) -> list[AskedQuestion]:
         rows = await self._db.fetch_all(
-            "SELECT session_id, position, question_id, message_id, asked_ms, deadline_ms, revealed_ms "
-            "FROM quiz_questions WHERE session_id = ? ORDER BY position",
+            f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions WHERE session_id = ? ORDER BY position",
             (session_id,),
         )
         return [AskedQuestion.model_validate(dict(r)) for r in rows]
@@ -370,8 +364,7 @@ class QuizRepository:
     async def history(self, guild_id: int, user_id: int) -> list[StoredAnswer]:
         """A member's answers in a server, oldest first (for accuracy per topic and streaks)."""
         rows = await self._db.fetch_all(
-            "SELECT session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms "
-            "FROM quiz_answers WHERE guild_id = ? AND user_id = ? ORDER BY answered_ms, session_id, position",
+            f"SELECT {_ANSWER_COLUMNS} FROM quiz_answers WHERE guild_id = ? AND user_id = ? ORDER BY answered_ms, session_id, position",
             (guild_id, user_id),
         )
         return [StoredAnswer.model_validate(dict(r)) for r in rows]
