@@ -80,20 +80,18 @@ async def run_console(settings: Settings) -> int:
     from bot.console.app import ConsoleApp
     from bot.console.publisher import ConsolePublisher
     from bot.services.app import App
+    from bot.services.bundle import Services
     from bot.services.clock import SystemClock
-    from bot.services.quiz import QuizService, quiz_defaults
-    from bot.services.router import Router
 
     app = await App.open(settings)
-    quiz = QuizService(app, SystemClock(), quiz_defaults(settings))
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
+    publisher = ConsolePublisher(console)
+    services = Services.create(app, SystemClock(), publisher)
     try:
-        console = Console(highlight=False, width=None if sys.stdout.isatty() else 100)
-        publisher = ConsolePublisher(console)
-        quiz.publisher = publisher
-        await quiz.resume_all()
-        await ConsoleApp(Router(app, quiz), console, publisher).run()
+        await services.start()
+        await ConsoleApp(services.router, console, publisher).run()
     finally:
-        await quiz.shutdown()
+        await services.stop()
         await app.close()
     return 0
 

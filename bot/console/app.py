@@ -88,7 +88,7 @@ class ConsoleApp:
                             await self.publisher.wait_for_question()
                     return True
         except InvalidInput as exc:
-            self.console.print(f"[red]{exc.message}[/]")
+            self.console.print(Text(exc.message, style="red"))  # not markup: the message may quote what was typed
             return True
         self.console.print(render_reply(reply))
         if not reply.is_error:
@@ -106,7 +106,7 @@ class ConsoleApp:
 
     async def _press(self, word: str, rest: list[str]) -> Reply:
         number_text = word if word.isdigit() else (rest[0] if rest else "")
-        if not number_text.isdigit():
+        if not (number_text.isascii() and number_text.isdigit() and len(number_text) <= 4):  # int("²") fails
             raise InvalidInput(f"Write `{word} N` with the number shown, for example `{word} 2`.")
         number = int(number_text)
         last = self.last

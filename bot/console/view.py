@@ -12,12 +12,14 @@ from rich.text import Text
 
 from bot.core.reply import Reply
 
-_TIMESTAMP = re.compile(r"<t:(\d+):R>")
+_TIMESTAMP = re.compile(r"<t:(\d+):[RfFdDtT]>")
+_MENTION = re.compile(r"<@!?(\d+)>")
 
 
 def for_terminal(text: str) -> str:
     """Discord's live countdown shown as a local clock time; every line break kept, as Discord keeps them."""
     text = _TIMESTAMP.sub(lambda m: "at " + datetime.fromtimestamp(int(m.group(1))).strftime("%H:%M:%S"), text)
+    text = _MENTION.sub(lambda m: f"member {m.group(1)}", text)
     return text.replace("\n", "  \n")
 
 

@@ -6,6 +6,7 @@ topic fits one message; ``tests/test_render_limits.py`` renders all content to p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ PAGE_CHARS = 3800
 """Soft size of one page: long enough to read as a page, short enough to stay far from the 6000 cap."""
 PAGE_FIELDS = 10
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_MARKUP = re.compile(r"([\\*_`~|<>@\[\]])")
+
 
 @dataclass(frozen=True)
 class _Block:
@@ -28,6 +32,13 @@ class _Block:
     title: str
     body: str
     fields: tuple[ReplyField, ...]
+
+
+def quote(text: object, size: int = 50) -> str:
+    """What a user typed, echoed back in a reply: one line, at most ``size`` characters, markdown and mention
+    syntax escaped so that it can neither ping anyone nor break the message's formatting."""
+    plain = " ".join(_CONTROL.sub(" ", str(text)).split())
+    return _MARKUP.sub(r"\\\1", _clip(plain, size))
 
 
 def footer(module: ContentModule, extra: str = "") -> str:
@@ -136,7 +147,7 @@ def search_results(module: ContentModule, query: str, hits: Sequence[tuple[Topic
             label = section or topic.title
             buttons.append(Button(label=_clip(label, limits.BUTTON_LABEL), action=action, style="primary"))
     return Reply(
-        title=_clip(f"Search: {query}", limits.EMBED_TITLE),
+        title=_clip(f"Search: {quote(query, 100)}", limits.EMBED_TITLE),
         body="\n".join(lines) + "\n\nOpen a result with the buttons below.",
         footer=footer(module),
         color=module.info.color,

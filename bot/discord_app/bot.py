@@ -17,8 +17,9 @@ from bot.discord_app.components import ActionButton, ActionMenu
 from bot.discord_app.publisher import DiscordPublisher
 from bot.discord_app.sync import SyncMode, sync_tree
 from bot.services.app import App
+from bot.services.bundle import Services
 from bot.services.clock import SystemClock
-from bot.services.quiz import QuizService, quiz_defaults
+from bot.services.quiz import QuizService
 from bot.services.router import Router
 from bot.settings import Settings
 
@@ -47,6 +48,7 @@ class StudyBot(commands.Bot):
         self._app: App | None = None
         self._router: Router | None = None
         self.quiz: QuizService | None = None
+        self.services: Services | None = None
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
 
     @property
@@ -63,19 +65,19 @@ class StudyBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self._app = await App.open(self.settings)
-        self.quiz = QuizService(self._app, SystemClock(), quiz_defaults(self.settings))
-        self.quiz.publisher = DiscordPublisher(self)
-        self._router = Router(self._app, self.quiz)
+        self.services = Services.create(self._app, SystemClock(), DiscordPublisher(self))
+        self.quiz = self.services.quiz
+        self._router = self.services.router
         await self.add_cog(ContentCog(self))
         self.add_dynamic_items(ActionButton, ActionMenu)
         if self.application_id is None:
             raise RuntimeError("Discord did not report an application id")
         await sync_tree(self.tree, self._app.meta, self.application_id, self.sync_mode, self.settings.dev_guild_id)
-        await self.quiz.resume_all()
+        await self.services.start()
 
     async def close(self) -> None:
-        if self.quiz is not None:
-            await self.quiz.shutdown()
+        if self.services is not None:
+            await self.services.stop()
         await super().close()
         if self._app is not None:
             await self._app.close()

@@ -34,7 +34,7 @@ def message_for(error: BaseException) -> str | None:
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.TransformerError):
-        return f"“{str(error.value)[:50]}” is not a valid value for that option."
+        return f"“{render.quote(error.value)}” is not a valid value for that option."
     if isinstance(error, app_commands.CommandNotFound):
         return "That command is gone or has changed. Wait a minute for Discord to refresh the command list."
     if isinstance(error, app_commands.CheckFailure):

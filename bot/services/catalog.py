@@ -12,7 +12,10 @@ from typing import Literal
 OptionKind = Literal["string", "integer", "user"]
 """``user`` is a member of the server: Discord offers a picker; the value is the member's id."""
 
-SUBGROUP_DESCRIPTIONS = {"quiz": "Quizzes in this channel: start, stop, status"}
+SUBGROUP_DESCRIPTIONS = {
+    "quiz": "Quizzes in this channel: start, stop, status",
+    "settings": "This server's quiz settings: show, set, history",
+}
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ class ContentService:
         if not outcome.hits:
             text = clean_query(query)
             near = ", ".join(f"`{s}`" for s in outcome.suggestions) or f"/{module.id} topics"
-            raise NotFound(f"Nothing in /{module.id} matches “{text}”. Nearest: {near}.")
+            raise NotFound(f"Nothing in /{module.id} matches “{render.quote(text)}”. Nearest: {near}.")
         return render.search_results(module, clean_query(query), outcome.hits)
 
     def autocomplete(self, module_id: str, typed: str) -> list[str]:

@@ -35,6 +35,7 @@ from bot.core.reply import Reply
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.clock import Clock
+from bot.services.server_settings import SettingsService
 from bot.settings import Settings
 from bot.storage.repositories.quiz import (
     AskedQuestion,
@@ -85,10 +86,17 @@ def quiz_defaults(settings: Settings) -> QuizDefaults:
 
 
 class QuizService:
-    def __init__(self, app: App, clock: Clock, defaults: QuizDefaults | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        clock: Clock,
+        defaults: QuizDefaults | None = None,
+        server_settings: SettingsService | None = None,
+    ) -> None:
         self.app = app
         self.clock = clock
         self.defaults = defaults or QuizDefaults()
+        self.server_settings = server_settings
         self.repo = QuizRepository(app.db)
         self.publisher: Publisher | None = None
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -189,15 +197,16 @@ class QuizService:
         guild_id, channel_id = _in_server(caller)
         if not module.questions:
             raise NotFound(f"/{module.id} has no quiz questions yet.")
-        base = self.defaults.rules
+        base, pool = await self._rules_for(guild_id, module)
         count = int(options.get("questions", base.question_count))
         topic = options.get("topic")
         difficulty = options.get("difficulty")
         if topic is not None and module.topic(str(topic)) is None:
             raise InvalidInput(f"There is no topic `{topic}`. Use /{module.id} topics to see them.")
         seed = secrets.randbits(48)
+        bank = [q for q in module.questions if topic is not None or not pool or q.topic in pool]
         chosen = pick_questions(
-            module.questions,
+            bank,
             count,
             seed,
             None if topic is None else str(topic),
@@ -234,6 +243,13 @@ class QuizService:
             footer=module.info.disclaimer,
             color=module.info.color,
         )
+
+    async def _rules_for(self, guild_id: int, module: ContentModule) -> tuple[QuizRules, tuple[str, ...]]:
+        """This server's quiz rules and topic pool (empty: every topic)."""
+        if self.server_settings is None:
+            return self.defaults.rules, ()
+        server = await self.server_settings.effective(guild_id, module)
+        return QuizRules(server.questions, server.seconds, server.points, server.speed_bonus), server.topics
 
     async def stop(self, caller: Caller, module: ContentModule) -> Reply:
         guild_id, channel_id = _in_server(caller)

@@ -16,15 +16,21 @@ from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.content import OptionValue
 from bot.services.quiz import QUIZ_COMMANDS, QuizService
+from bot.services.server_settings import SETTINGS_COMMANDS, SettingsService
 
 
 class Router:
-    def __init__(self, app: App, quiz: QuizService | None = None) -> None:
+    def __init__(
+        self, app: App, quiz: QuizService | None = None, server_settings: SettingsService | None = None
+    ) -> None:
         self.app = app
         self.quiz = quiz
+        self.server_settings = server_settings
         self._specs: dict[tuple[str, str], CommandSpec] = {}
         for module_id, module in app.library.modules.items():
-            specs = app.content.command_specs(module_id) + (quiz.command_specs(module) if quiz else [])
+            specs = app.content.command_specs(module_id)
+            specs += quiz.command_specs(module) if quiz else []
+            specs += server_settings.command_specs(module) if server_settings else []
             self._specs.update({(spec.group, spec.name): spec for spec in specs})
 
     @property
@@ -40,19 +46,20 @@ class Router:
             return spec
         if group not in self.groups:
             known = ", ".join(f"/{g}" for g in self.groups)
-            raise NotFound(f"There is no /{group} command group. Known groups: {known}.")
+            raise NotFound(f"There is no /{render.quote(group)} command group. Known groups: {known}.")
         first, _, rest = name.partition(" ")
         if rest and (group, first) in self._specs:
-            raise InvalidInput(f"Unexpected `{rest}`: options are written `name:value`, e.g. `query:{rest}`.")
+            shown = render.quote(rest)
+            raise InvalidInput(f"Unexpected `{shown}`: options are written `name:value`, e.g. `query:{shown}`.")
         names = ", ".join(s.name for s in self.specs(group))
-        raise NotFound(f"/{group} has no `{name}` command. Its commands: {names}.")
+        raise NotFound(f"/{group} has no `{render.quote(name)}` command. Its commands: {names}.")
 
     def check_options(self, spec: CommandSpec, given: Mapping[str, object]) -> dict[str, OptionValue]:
         """Convert and check option values; every problem becomes an InvalidInput that says what to type."""
         unknown = [name for name in given if spec.option(name) is None]
         if unknown:
             allowed = ", ".join(o.name for o in spec.options) or "none"
-            raise InvalidInput(f"{spec.path} has no option `{unknown[0]}`. Its options: {allowed}.")
+            raise InvalidInput(f"{spec.path} has no option `{render.quote(unknown[0])}`. Its options: {allowed}.")
         checked: dict[str, OptionValue] = {}
         for option in spec.options:
             if option.name not in given or given[option.name] is None:
@@ -71,6 +78,8 @@ class Router:
             checked = self.check_options(spec, options)
             if name in QUIZ_COMMANDS and self.quiz is not None:
                 return await self.quiz.run(caller, self.app.content.module(group), name, checked)
+            if name in SETTINGS_COMMANDS and self.server_settings is not None:
+                return await self.server_settings.run(caller, self.app.content.module(group), name, checked)
             return self.app.content.run(group, name, checked)
         except (InvalidInput, NotFound) as exc:
             return render.error(exc.message, self.app.library.module(group))
@@ -98,7 +107,8 @@ def _check_value(spec: CommandSpec, option: OptionSpec, raw: object) -> OptionVa
     label = f"`{option.name}` of {spec.path}"
     if option.kind == "user":
         text = str(raw).strip().removeprefix("<@").removeprefix("!").removesuffix(">")
-        if not text.isdigit() or not 0 < int(text) < 1 << 64:
+        # ASCII digits only ("²".isdigit() is true but int() refuses it); a snowflake fits SQLite's signed 64 bits.
+        if not (text.isascii() and text.isdigit() and len(text) <= 20) or not 0 < int(text) < 1 << 63:
             raise InvalidInput(f"{label} must be a member of this server (a mention or a user id).")
         return int(text)
     if option.kind == "integer":
@@ -107,10 +117,10 @@ def _check_value(spec: CommandSpec, option: OptionSpec, raw: object) -> OptionVa
         try:
             number = int(raw)
         except ValueError:
-            raise InvalidInput(f"{label} must be a whole number, not “{str(raw)[:40]}”.") from None
+            raise InvalidInput(f"{label} must be a whole number, not “{render.quote(raw, 40)}”.") from None
         low, high = option.min_value, option.max_value
         if (low is not None and number < low) or (high is not None and number > high):
-            raise InvalidInput(f"{label} must be from {low} to {high}; you gave {number}.")
+            raise InvalidInput(f"{label} must be from {low} to {high}; you gave {render.quote(number, 24)}.")
         return number
     text = str(raw).strip()
     if option.choices:

@@ -19,6 +19,9 @@ from bot.core.reply import Button, Reply, ReplyField
 
 LETTERS = "ABCDE"
 _MARKDOWN = re.compile(r"([\\*_`~|>#\[\]()<@!&:-])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+NAME_CHARS = 32
+"""Discord's longest display name; longer names are cut before escaping, so an escape is never cut in half."""
 
 
 def letter(choice: int) -> str:
@@ -27,7 +30,7 @@ def letter(choice: int) -> str:
 
 def safe_name(name: str) -> str:
     """A display name made inert: markdown escaped, mention syntax broken, length bounded."""
-    return _MARKDOWN.sub(r"\\\1", name.replace("\n", " "))[:64] or "someone"
+    return _MARKDOWN.sub(r"\\\1", " ".join(_CONTROL.sub(" ", name).split())[:NAME_CHARS]) or "someone"
 
 
 def who(user_id: int, names: Mapping[int, str]) -> str:
