@@ -44,6 +44,8 @@ class RecordingPublisher:
         self.posts: list[tuple[int, int, Reply]] = []
         self.edits: list[tuple[int, int, Reply]] = []
         self.deleted: set[int] = set()
+        self.channel_guilds: dict[int, int] = {}
+        """Channel id -> server id; channels not listed belong to server 10."""
         self._ids = itertools.count(500)
         self.changed = asyncio.Event()
 
@@ -62,6 +64,9 @@ class RecordingPublisher:
 
     def link(self, guild_id: int, channel_id: int, message_id: int | None) -> str:
         return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+    async def channel_guild(self, channel_id: int) -> int | None:
+        return self.channel_guilds.get(channel_id, 10)
 
     def titles(self) -> list[str]:
         return [reply.title for _, _, reply in self.posts]

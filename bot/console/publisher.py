@@ -33,6 +33,10 @@ class ConsolePublisher:
     def link(self, guild_id: int, channel_id: int, message_id: int | None) -> str:
         return "above"
 
+    async def channel_guild(self, channel_id: int) -> int | None:
+        """The console is one local server: every channel id belongs to it."""
+        return 1
+
     async def wait_for_question(self) -> None:
         """Wait until a quiz question is on screen (after a start, before reading the next line)."""
         self._question_posted.clear()

@@ -74,7 +74,19 @@ def topics_of(module: ContentModule, document: str) -> tuple[Topic, ...]:
 
 
 def document_pages(module: ContentModule, document: str) -> list[Reply]:
-    """Every page of a document, each a complete reply with its pager buttons."""
+    """Every page of a document, each a complete reply with its pager buttons.
+
+    Worked out once per module and document (content never changes once loaded): a topic command or a page
+    button costs a lookup, not a render. Only documents that exist are kept, so the memo stays small.
+    """
+    key = f"pages:{document}"
+    pages = module.memo.get(key)
+    if pages is None:
+        pages = module.memo[key] = tuple(_render_pages(module, document))
+    return list(pages)
+
+
+def _render_pages(module: ContentModule, document: str) -> list[Reply]:
     if document == "s":
         blocks = list(_source_blocks(module))
     else:

@@ -41,3 +41,13 @@ class DiscordPublisher:
         if message_id is None:
             return f"https://discord.com/channels/{guild_id}/{channel_id}"
         return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+    async def channel_guild(self, channel_id: int) -> int | None:
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(channel_id)
+            except (discord.Forbidden, discord.NotFound, discord.InvalidData):
+                return None
+        guild = getattr(channel, "guild", None)
+        return None if guild is None else int(guild.id)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-OptionKind = Literal["string", "integer", "user"]
-"""``user`` is a member of the server: Discord offers a picker; the value is the member's id."""
+OptionKind = Literal["string", "integer", "user", "channel"]
+"""``user`` and ``channel`` are picked in Discord; their value is the id (a mention or digits in the console)."""
 
 SUBGROUP_DESCRIPTIONS = {
     "quiz": "Quizzes in this channel: start, stop, status",
     "settings": "This server's quiz settings: show, set, history",
+    "studygroup": "Study-group channels: add, remove, list",
 }
 
 

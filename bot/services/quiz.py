@@ -45,6 +45,7 @@ from bot.storage.repositories.quiz import (
     QuizSession,
     StoredAnswer,
 )
+from bot.storage.repositories.study import StudyRepository
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,10 @@ class Publisher(Protocol):
 
     def link(self, guild_id: int, channel_id: int, message_id: int | None) -> str:
         """Where a user can find a message (a jump URL on Discord)."""
+        ...
+
+    async def channel_guild(self, channel_id: int) -> int | None:
+        """The server a channel belongs to, or None when the bot cannot see it."""
         ...
 
 
@@ -92,11 +97,13 @@ class QuizService:
         clock: Clock,
         defaults: QuizDefaults | None = None,
         server_settings: SettingsService | None = None,
+        study: StudyRepository | None = None,
     ) -> None:
         self.app = app
         self.clock = clock
         self.defaults = defaults or QuizDefaults()
         self.server_settings = server_settings
+        self.study = study
         self.repo = QuizRepository(app.db)
         self.publisher: Publisher | None = None
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -133,7 +140,13 @@ class QuizService:
                 module.id, "quiz stop", "Stop this channel's quiz (its starter or Manage Server)", guild_only=True
             ),
             CommandSpec(module.id, "quiz status", "Where this channel's quiz is up to", guild_only=True),
-            CommandSpec(module.id, "leaderboard", "This server's top 10, all time and this week", guild_only=True),
+            CommandSpec(
+                module.id,
+                "leaderboard",
+                "Top 10, all time and this week, in this server or this channel",
+                (OptionSpec("scope", "The whole server (default) or this channel", choices=("server", "channel")),),
+                guild_only=True,
+            ),
             CommandSpec(
                 module.id,
                 "stats",
@@ -149,17 +162,18 @@ class QuizService:
         if name == "quiz stop":
             return await self.stop(caller, module)
         if name == "leaderboard":
-            return await self.leaderboard(caller, module)
+            return await self.leaderboard(caller, module, options.get("scope") == "channel")
         if name == "stats":
             return await self.stats(caller, module, options.get("member"))
         return await self.status(caller, module)
 
-    async def leaderboard(self, caller: Caller, module: ContentModule) -> Reply:
-        guild_id, _ = _in_server(caller)
+    async def leaderboard(self, caller: Caller, module: ContentModule, this_channel: bool = False) -> Reply:
+        guild_id, channel_id = _in_server(caller)
+        scope = channel_id if this_channel else None
         boards = []
         for title, since in (("All time", None), ("This week", week_start_ms(self.clock.now_ms()))):
-            rows = await self.repo.leaderboard(guild_id, since)
-            mine = await self.repo.rank_of(guild_id, caller.user_id, since)
+            rows = await self.repo.leaderboard(guild_id, since, channel_id=scope)
+            mine = await self.repo.rank_of(guild_id, caller.user_id, since, channel_id=scope)
             boards.append(
                 (
                     title,
@@ -199,7 +213,7 @@ class QuizService:
             raise NotFound(f"/{module.id} has no quiz questions yet.")
         base, pool = await self._rules_for(guild_id, module)
         count = int(options.get("questions", base.question_count))
-        topic = options.get("topic")
+        topic = options.get("topic") or await self._study_topic(guild_id, channel_id)
         difficulty = options.get("difficulty")
         if topic is not None and module.topic(str(topic)) is None:
             raise InvalidInput(f"There is no topic `{topic}`. Use /{module.id} topics to see them.")
@@ -243,6 +257,19 @@ class QuizService:
             footer=module.info.disclaimer,
             color=module.info.color,
         )
+
+    async def _study_topic(self, guild_id: int, channel_id: int) -> str | None:
+        """The channel's study-group topic; refuses a channel that is not a study group when the server has some."""
+        if self.study is None:
+            return None
+        channels = await self.study.of_guild(guild_id)
+        if not channels:
+            return None
+        here = next((c for c in channels if c.channel_id == channel_id), None)
+        if here is None:
+            where = ", ".join(f"<#{c.channel_id}>" for c in channels[:10])
+            raise InvalidInput(f"In this server quizzes run in the study-group channels: {where}.")
+        return here.topic
 
     async def _rules_for(self, guild_id: int, module: ContentModule) -> tuple[QuizRules, tuple[str, ...]]:
         """This server's quiz rules and topic pool (empty: every topic)."""

@@ -17,20 +17,27 @@ from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.content import OptionValue
 from bot.services.quiz import QUIZ_COMMANDS, QuizService
 from bot.services.server_settings import SETTINGS_COMMANDS, SettingsService
+from bot.services.study import STUDY_COMMANDS, StudyService
 
 
 class Router:
     def __init__(
-        self, app: App, quiz: QuizService | None = None, server_settings: SettingsService | None = None
+        self,
+        app: App,
+        quiz: QuizService | None = None,
+        server_settings: SettingsService | None = None,
+        study: StudyService | None = None,
     ) -> None:
         self.app = app
         self.quiz = quiz
         self.server_settings = server_settings
+        self.study = study
         self._specs: dict[tuple[str, str], CommandSpec] = {}
         for module_id, module in app.library.modules.items():
             specs = app.content.command_specs(module_id)
             specs += quiz.command_specs(module) if quiz else []
             specs += server_settings.command_specs(module) if server_settings else []
+            specs += study.command_specs(module) if study else []
             self._specs.update({(spec.group, spec.name): spec for spec in specs})
 
     @property
@@ -80,6 +87,8 @@ class Router:
                 return await self.quiz.run(caller, self.app.content.module(group), name, checked)
             if name in SETTINGS_COMMANDS and self.server_settings is not None:
                 return await self.server_settings.run(caller, self.app.content.module(group), name, checked)
+            if name in STUDY_COMMANDS and self.study is not None:
+                return await self.study.run(caller, self.app.content.module(group), name, checked)
             return self.app.content.run(group, name, checked)
         except (InvalidInput, NotFound) as exc:
             return render.error(exc.message, self.app.library.module(group))
@@ -105,11 +114,13 @@ class Router:
 
 def _check_value(spec: CommandSpec, option: OptionSpec, raw: object) -> OptionValue:
     label = f"`{option.name}` of {spec.path}"
-    if option.kind == "user":
-        text = str(raw).strip().removeprefix("<@").removeprefix("!").removesuffix(">")
+    if option.kind in ("user", "channel"):
+        prefix = "<@" if option.kind == "user" else "<#"
+        text = str(raw).strip().removeprefix(prefix).removeprefix("!").removesuffix(">")
         # ASCII digits only ("²".isdigit() is true but int() refuses it); a snowflake fits SQLite's signed 64 bits.
         if not (text.isascii() and text.isdigit() and len(text) <= 20) or not 0 < int(text) < 1 << 63:
-            raise InvalidInput(f"{label} must be a member of this server (a mention or a user id).")
+            what = "a member of this server (a mention or a user id)" if option.kind == "user" else "a channel"
+            raise InvalidInput(f"{label} must be {what}.")
         return int(text)
     if option.kind == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int | str):

@@ -61,7 +61,17 @@ async def test_bot_registers_the_ketamine_group(fake: FakeDiscord, tmp_path: Pat
     (group,) = fake.global_commands
     assert group["name"] == "ketamine"
     names = [o["name"] for o in group["options"]]
-    assert names == [*TOPIC_COMMANDS, "topics", "search", "sources", "quiz", "leaderboard", "stats", "settings"]
+    assert names == [
+        *TOPIC_COMMANDS,
+        "topics",
+        "search",
+        "sources",
+        "quiz",
+        "leaderboard",
+        "stats",
+        "settings",
+        "studygroup",
+    ]
     effects = next(o for o in group["options"] if o["name"] == "effects")
     assert [c["value"] for c in effects["options"][0]["choices"]] == ["physical", "psychological", "both"]
     search = next(o for o in group["options"] if o["name"] == "search")

@@ -80,6 +80,8 @@ class ContentModule:
     topics: tuple[Topic, ...]
     commands: tuple[TopicCommand, ...] = field(default=())
     questions: tuple[Question, ...] = field(default=())
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Values worked out from this module, which never changes once loaded (the renderer keeps pages here)."""
 
     @property
     def id(self) -> str:
@@ -272,17 +274,21 @@ def _check_topics(
         with_variant = [t for _, t in members if t.variant is not None]
         if len(members) > 1 and len(with_variant) != len(members):
             path = members[-1][0]
+            files = ", ".join(p.name for p, _ in members)  # the file that changed may be any of them: name all
             problems.append(
-                ContentProblem(path, "variant", f"topics sharing command {command!r} must each have a variant")
+                ContentProblem(
+                    path, "variant", f"topics sharing command {command!r} must each have a variant ({files})"
+                )
             )
         variants = [t.variant for t in with_variant]
         for path, topic in members:
             if topic.variant == info.variant_all_label:
-                problems.append(
-                    ContentProblem(path, "variant", f"{topic.variant!r} is reserved for showing every variant")
-                )
+                message = f"{topic.variant!r} is reserved for showing every variant (variant_all_label in module.yaml)"
+                problems.append(ContentProblem(path, "variant", message))
             elif topic.variant is not None and variants.count(topic.variant) > 1:
-                problems.append(ContentProblem(path, "variant", f"duplicate variant {topic.variant!r} for {command!r}"))
+                others = ", ".join(p.name for p, t in members if t.variant == topic.variant and p != path)
+                message = f"duplicate variant {topic.variant!r} for {command!r} (also in {others})"
+                problems.append(ContentProblem(path, "variant", message))
     if len(by_command) + len(BUILTIN_COMMANDS) > MAX_SUBCOMMANDS:
         allowed = MAX_SUBCOMMANDS - len(BUILTIN_COMMANDS)
         problems.append(

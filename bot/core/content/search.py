@@ -83,14 +83,16 @@ class SearchIndex:
             if score > scored.get(key, (0.0, topic))[0]:
                 scored[key] = (score, topic)
 
-        for label, score, position in process.extract(text, self._labels, scorer=fuzz.WRatio, limit=None):
-            del label
+        # Labels under MIN_SCORE can never be kept (see threshold below), so rapidfuzz may skip them early.
+        labels = process.extract(text, self._labels, scorer=fuzz.WRatio, limit=None, score_cutoff=MIN_SCORE)
+        for _, score, position in labels:
             entry = self._entries[position]
             offer(entry.topic, entry.section, score)
         if text:
             pattern = re.compile(rf"\b{re.escape(text)}")
             for topic, section, body in self._texts:
-                if pattern.search(body):
+                # the plain substring test is much cheaper than the regex and rules out most sections
+                if text in body and pattern.search(body):
                     offer(topic, section, TEXT_SCORE)
         ranked = sorted(scored.items(), key=lambda item: (-item[1][0], item[1][1].order))
         best = ranked[0][1][0] if ranked else 0.0

@@ -97,13 +97,17 @@ class ContentCog(commands.Cog):
 
 
 def _plain(value: Any) -> Any:
-    """Option values as the router takes them: members and users become their ids."""
-    return value.id if isinstance(value, discord.abc.User) else value
+    """Option values as the router takes them: members, users and channels become their ids."""
+    if isinstance(value, discord.abc.User | discord.abc.GuildChannel | app_commands.AppCommandChannel):
+        return value.id
+    return value
 
 
 def _annotation(option: OptionSpec) -> Any:
     if option.kind == "user":
         return discord.User
+    if option.kind == "channel":
+        return discord.TextChannel
     if option.kind == "integer":
         low = option.min_value if option.min_value is not None else -(2**53)
         high = option.max_value if option.max_value is not None else 2**53

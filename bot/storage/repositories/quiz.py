@@ -45,6 +45,7 @@ class QuizSession(SessionOrigin):
     updated_ms: int
     ended_ms: int | None
     results_message_id: int | None = None
+    kind: str = "quiz"
 
     @property
     def rules(self) -> QuizRules:
@@ -76,6 +77,7 @@ class StoredAnswer(Row):
 class NewSession(SessionOrigin):
     rules: QuizRules
     seed: int
+    kind: str = "quiz"
 
 
 class ChannelBusy(Exception):
@@ -96,11 +98,21 @@ class LeaderRow(Row):
 
 _SESSION_COLUMNS = (
     "id, guild_id, channel_id, starter_id, module, topic, difficulty, question_count, seconds, points, "
-    "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms, results_message_id"
+    "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms, results_message_id, kind"
 )
 _RUNNING = "('lobby', 'asking', 'revealing')"
 _QUESTION_COLUMNS = "session_id, position, question_id, message_id, asked_ms, deadline_ms, revealed_ms"
 _ANSWER_COLUMNS = "session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms"
+
+
+def _scope(guild_id: int, since_ms: int | None, channel_id: int | None) -> tuple[str, list[int]]:
+    """The WHERE clause (over answers ``a`` joined to sessions ``s``) for a leaderboard's scope."""
+    where = "a.guild_id = ? AND a.answered_ms >= ?"
+    params = [guild_id, since_ms or 0]
+    if channel_id is not None:
+        where += " AND s.channel_id = ?"
+        params.append(channel_id)
+    return where, params
 
 
 def _session(row: Any) -> QuizSession:
@@ -119,8 +131,8 @@ class QuizRepository:
             async with self._db.transaction() as conn:
                 cursor = await conn.execute(
                     "INSERT INTO quiz_sessions (guild_id, channel_id, starter_id, module, topic, difficulty, "
-                    "question_count, seconds, points, speed_bonus, seed, state, position, created_ms, updated_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'lobby', 0, ?, ?) RETURNING id",
+                    "question_count, seconds, points, speed_bonus, seed, state, position, created_ms, updated_ms, kind) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'lobby', 0, ?, ?, ?) RETURNING id",
                     (
                         new.guild_id,
                         new.channel_id,
@@ -135,6 +147,7 @@ class QuizRepository:
                         new.seed,
                         now_ms,
                         now_ms,
+                        new.kind,
                     ),
                 )
                 row = await cursor.fetchone()
@@ -160,7 +173,8 @@ class QuizRepository:
 
     async def running_in_channel(self, channel_id: int) -> QuizSession | None:
         row = await self._db.fetch_one(
-            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE channel_id = ? AND state IN {_RUNNING}",
+            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE channel_id = ? AND state IN {_RUNNING} "
+            "AND kind = 'quiz'",
             (channel_id,),
         )
         return None if row is None else _session(row)
@@ -329,35 +343,40 @@ class QuizRepository:
         )
         return {int(r["user_id"]): str(r["display_name"]) for r in rows}
 
-    async def leaderboard(self, guild_id: int, since_ms: int | None, limit: int = 10) -> list[LeaderRow]:
-        """Members by points in a server (all time, or since ``since_ms``), best first."""
+    async def leaderboard(
+        self, guild_id: int, since_ms: int | None, limit: int = 10, channel_id: int | None = None
+    ) -> list[LeaderRow]:
+        """Members by points in a server or one of its channels (all time, or since ``since_ms``), best first."""
+        where, params = _scope(guild_id, since_ms, channel_id)
         rows = await self._db.fetch_all(
             "SELECT a.user_id, m.display_name, SUM(a.points) AS points, COUNT(*) AS answered, "
-            "SUM(a.correct) AS correct FROM quiz_answers a "
-            "LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id "
-            "WHERE a.guild_id = ? AND a.answered_ms >= ? "
+            "SUM(a.correct) AS correct FROM quiz_answers a JOIN quiz_sessions s ON s.id = a.session_id "
+            f"LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id WHERE {where} "
             "GROUP BY a.user_id, m.display_name ORDER BY points DESC, correct DESC, a.user_id LIMIT ?",
-            (guild_id, since_ms or 0, limit),
+            [*params, limit],
         )
         return [LeaderRow.model_validate(dict(r)) for r in rows]
 
-    async def rank_of(self, guild_id: int, user_id: int, since_ms: int | None) -> tuple[int, LeaderRow] | None:
-        """A member's 1-based rank and totals, or None when they have no answers in that period."""
+    async def rank_of(
+        self, guild_id: int, user_id: int, since_ms: int | None, channel_id: int | None = None
+    ) -> tuple[int, LeaderRow] | None:
+        """A member's 1-based rank and totals in that scope, or None when they have no answers there."""
+        where, params = _scope(guild_id, since_ms, channel_id)
         mine = await self._db.fetch_one(
             "SELECT a.user_id, m.display_name, SUM(a.points) AS points, COUNT(*) AS answered, "
-            "SUM(a.correct) AS correct FROM quiz_answers a "
-            "LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id "
-            "WHERE a.guild_id = ? AND a.user_id = ? AND a.answered_ms >= ? GROUP BY a.user_id, m.display_name",
-            (guild_id, user_id, since_ms or 0),
+            "SUM(a.correct) AS correct FROM quiz_answers a JOIN quiz_sessions s ON s.id = a.session_id "
+            f"LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id WHERE {where} "
+            "AND a.user_id = ? GROUP BY a.user_id, m.display_name",
+            [*params, user_id],
         )
         if mine is None:
             return None
         row = LeaderRow.model_validate(dict(mine))
         ahead = await self._db.fetch_one(
-            "SELECT COUNT(*) AS n FROM (SELECT user_id, SUM(points) AS points, SUM(correct) AS correct "
-            "FROM quiz_answers WHERE guild_id = ? AND answered_ms >= ? GROUP BY user_id) t "
+            "SELECT COUNT(*) AS n FROM (SELECT a.user_id, SUM(a.points) AS points, SUM(a.correct) AS correct "
+            f"FROM quiz_answers a JOIN quiz_sessions s ON s.id = a.session_id WHERE {where} GROUP BY a.user_id) t "
             "WHERE t.points > ? OR (t.points = ? AND (t.correct > ? OR (t.correct = ? AND t.user_id < ?)))",
-            (guild_id, since_ms or 0, row.points, row.points, row.correct, row.correct, user_id),
+            [*params, row.points, row.points, row.correct, row.correct, user_id],
         )
         return (int(ahead["n"]) + 1 if ahead else 1), row
 

@@ -1,0 +1,109 @@
+"""Study-group channels: add, remove, list (Manage Server for changes, checked here on every call)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.core.content.library import ContentModule
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.render import footer
+from bot.core.reply import Reply
+from bot.services.catalog import Caller, CommandSpec, OptionSpec
+from bot.services.clock import Clock
+from bot.services.quiz import Publisher
+from bot.storage.database import Database
+from bot.storage.repositories.study import StudyChannel, StudyRepository
+
+STUDY_COMMANDS = ("studygroup add", "studygroup remove", "studygroup list")
+MAX_STUDY_CHANNELS = 25
+
+
+class StudyService:
+    def __init__(self, db: Database, clock: Clock, publisher: Publisher) -> None:
+        self.repo = StudyRepository(db)
+        self.clock = clock
+        self.publisher = publisher
+
+    def command_specs(self, module: ContentModule) -> list[CommandSpec]:
+        channel = OptionSpec("channel", "A text channel of this server", kind="channel", required=True)
+        return [
+            CommandSpec(
+                module.id,
+                "studygroup add",
+                "Make a channel a study group, or change its topic and daily question (Manage Server)",
+                (
+                    channel,
+                    OptionSpec(
+                        "topic",
+                        "Its default topic for quizzes and daily questions",
+                        choices=tuple(t.id for t in module.topics)[:25],
+                    ),
+                    OptionSpec("daily", "Post a question of the day there", choices=("on", "off")),
+                ),
+                guild_only=True,
+            ),
+            CommandSpec(
+                module.id,
+                "studygroup remove",
+                "Stop using a channel as a study group (Manage Server)",
+                (channel,),
+                guild_only=True,
+            ),
+            CommandSpec(module.id, "studygroup list", "This server's study-group channels", guild_only=True),
+        ]
+
+    async def run(self, caller: Caller, module: ContentModule, name: str, options: Mapping[str, str | int]) -> Reply:
+        if caller.guild_id is None:
+            raise InvalidInput("Study groups belong to a server; use this command in one.")
+        if name == "studygroup list":
+            return await self.list(caller.guild_id, module)
+        if not caller.can_manage_guild:
+            raise InvalidInput("Only members with the Manage Server permission can change study groups.")
+        channel_id = int(options["channel"])
+        if name == "studygroup remove":
+            if not await self.repo.remove(caller.guild_id, channel_id):
+                raise NotFound(f"<#{channel_id}> is not a study-group channel here.")
+            return Reply(
+                title="Study group removed", body=f"<#{channel_id}> is no longer a study group.", ephemeral=True
+            )
+        return await self.add(caller, module, channel_id, options.get("topic"), options.get("daily"))
+
+    async def add(self, caller: Caller, module: ContentModule, channel_id: int, topic: object, daily: object) -> Reply:
+        assert caller.guild_id is not None
+        if await self.publisher.channel_guild(channel_id) != caller.guild_id:
+            raise InvalidInput("That channel is not a channel of this server.")
+        existing = await self.repo.get(channel_id)
+        current = await self.repo.of_guild(caller.guild_id)
+        if existing is None and len(current) >= MAX_STUDY_CHANNELS:
+            raise InvalidInput(f"A server can have at most {MAX_STUDY_CHANNELS} study-group channels.")
+        entry = StudyChannel(
+            channel_id=channel_id,
+            guild_id=caller.guild_id,
+            topic=str(topic) if topic is not None else (existing.topic if existing else None),
+            daily=(daily == "on") if daily is not None else (existing.daily if existing else False),
+            added_by=caller.user_id,
+            added_ms=self.clock.now_ms(),
+        )
+        if not await self.repo.put(entry):
+            raise InvalidInput("That channel is not a channel of this server.")
+        return Reply(
+            title="Study group saved",
+            body=_line(entry, module) + "\nQuizzes in this server now run only in study-group channels.",
+            footer=footer(module),
+            ephemeral=True,
+        )
+
+    async def list(self, guild_id: int, module: ContentModule) -> Reply:
+        channels = await self.repo.of_guild(guild_id)
+        body = "\n".join(_line(c, module) for c in channels) or (
+            f"No study-group channels: quizzes can run in any channel. Add one with /{module.id} studygroup add."
+        )
+        return Reply(title="Study groups", body=body, footer=footer(module), color=module.info.color)
+
+
+def _line(channel: StudyChannel, module: ContentModule) -> str:
+    topic = module.topic(channel.topic) if channel.topic else None
+    return (
+        f"- <#{channel.channel_id}> · topic: {topic.title if topic else 'any'} · "
+        f"question of the day: {'on' if channel.daily else 'off'}"
+    )
