@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
-from rich.console import Console
 
 from bot.core.content.library import ContentError, ContentLibrary
 from bot.settings import Settings
@@ -77,6 +76,8 @@ def check(settings: Settings) -> int:
 
 
 async def run_console(settings: Settings) -> int:
+    from rich.console import Console  # imported here: the Discord bot never needs rich (about 2 MiB resident)
+
     from bot.console.app import ConsoleApp
     from bot.console.publisher import ConsolePublisher
     from bot.services.app import App

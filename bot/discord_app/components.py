@@ -18,10 +18,11 @@ from bot.core.reply import Menu
 if TYPE_CHECKING:
     from bot.discord_app.bot import StudyBot
 
-_ACTION_BODY = r"[a-z0-9:.\-]{1,92}"
-BUTTON_PATTERN = rf"ksb:(?P<action>(?!{MENU_KIND}:)[a-z]{{2}}:{_ACTION_BODY})"
-"""Every action that is not a menu's; the two patterns must not overlap, or one class would get both."""
-MENU_PATTERN = rf"ksb:(?P<action>{MENU_KIND}:{_ACTION_BODY})"
+BUTTON_PATTERN = rf"ksb:(?P<action>(?!{MENU_KIND}:)[\s\S]*)"
+"""Every ``ksb:`` id that is not a menu's, well formed or not: the router refuses a malformed or outdated one
+with a message (rather than Discord's "interaction failed"). The two patterns must not overlap, or one class
+would get both."""
+MENU_PATTERN = rf"ksb:(?P<action>{MENU_KIND}:[\s\S]*)"
 
 
 def _bot(interaction: discord.Interaction) -> StudyBot:
@@ -78,4 +79,5 @@ class ActionMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=MENU_P
         return cls(cast("discord.ui.Select[Any]", item), match["action"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _bot(interaction).handle_action(interaction, self.action, tuple(self.item.values))
+        values = tuple(getattr(self.item, "values", ()))  # a forged menu id on a button has no values
+        await _bot(interaction).handle_action(interaction, self.action, values)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.services.app import App
 from bot.services.clock import Clock
+from bot.services.daily import DailyService
 from bot.services.quiz import Publisher, QuizService, quiz_defaults
 from bot.services.router import Router
 from bot.services.server_settings import SettingsService, defaults_from
@@ -18,6 +19,7 @@ class Services:
     quiz: QuizService
     server_settings: SettingsService
     study: StudyService
+    daily: DailyService
     router: Router
 
     @classmethod
@@ -27,11 +29,14 @@ class Services:
         quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo)
         quiz.publisher = publisher
         router = Router(app, quiz, server_settings, study)
-        return cls(app=app, quiz=quiz, server_settings=server_settings, study=study, router=router)
+        daily = DailyService(app, clock, quiz, server_settings, study.repo)
+        return cls(app=app, quiz=quiz, server_settings=server_settings, study=study, daily=daily, router=router)
 
     async def start(self) -> None:
-        """Work that resumes after a restart: running quizzes and unposted results."""
+        """Work that resumes after a restart: running quizzes, unposted results, the daily schedule."""
         await self.quiz.resume_all()
+        self.daily.start()
 
     async def stop(self) -> None:
+        await self.daily.stop()
         await self.quiz.shutdown()

@@ -38,6 +38,7 @@ from bot.services.clock import Clock
 from bot.services.server_settings import SettingsService
 from bot.settings import Settings
 from bot.storage.repositories.quiz import (
+    AlreadyPosted,
     AskedQuestion,
     ChannelBusy,
     NewSession,
@@ -45,7 +46,7 @@ from bot.storage.repositories.quiz import (
     QuizSession,
     StoredAnswer,
 )
-from bot.storage.repositories.study import StudyRepository
+from bot.storage.repositories.study import StudyChannel, StudyRepository
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Publisher(Protocol):
 
 
 MAX_QUESTIONS = 50
+DAILY = "daily"
 RESULTS_GRACE_MS = 24 * 3600 * 1000
 """Results still unposted after a restart are posted if the quiz ended within this time."""
 QUIZ_COMMANDS = ("quiz start", "quiz stop", "quiz status", "leaderboard", "stats")
@@ -258,6 +260,40 @@ class QuizService:
             color=module.info.color,
         )
 
+    async def start_daily(
+        self, channel: StudyChannel, module: ContentModule, day: str, closes_ms: int, seed: int
+    ) -> QuizSession | None:
+        """Post a channel's question of the day for ``day``; None if that day was already posted."""
+        rules, pool = await self._rules_for(channel.guild_id, module)
+        topic = channel.topic
+        bank = [q for q in module.questions if (q.topic == topic if topic else (not pool or q.topic in pool))]
+        if not bank:
+            log.warning("no questions for the daily question in channel %d (topic %s)", channel.channel_id, topic)
+            return None
+        usage = await self.repo.daily_usage(channel.channel_id)
+        least = min(usage.get(q.id, 0) for q in bank)
+        fresh = [q for q in bank if usage.get(q.id, 0) == least]  # no repeat until the pool is used up
+        (question,) = pick_questions(fresh, 1, seed)
+        new = NewSession(
+            guild_id=channel.guild_id,
+            channel_id=channel.channel_id,
+            starter_id=0,
+            module=module.id,
+            topic=topic,
+            difficulty=None,
+            rules=QuizRules(1, 600, rules.points, rules.speed_bonus),
+            seed=seed,
+            kind=DAILY,
+            closes_ms=closes_ms,
+            daily_day=day,
+        )
+        try:
+            session = await self.repo.create(new, [question.id], self.clock.now_ms())
+        except AlreadyPosted:
+            return None
+        self.launch(session.id)
+        return session
+
     async def _study_topic(self, guild_id: int, channel_id: int) -> str | None:
         """The channel's study-group topic; refuses a channel that is not a study group when the server has some."""
         if self.study is None:
@@ -444,7 +480,7 @@ class QuizService:
 
     async def _ask(self, session: QuizSession, position: int) -> None:
         now = self.clock.now_ms()
-        if not await self.repo.ask(session, position, now, now + session.seconds * 1000):
+        if not await self.repo.ask(session, position, now, _deadline(session, now)):
             return  # the state changed under us (stopped); the loop re-reads it
         asked = await self.repo.question(session.id, position)
         if asked is not None:
@@ -458,7 +494,13 @@ class QuizService:
             await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms())
             return
         reply = quiz_render.question_reply(
-            module, session.id, asked.position, session.question_count, question, asked.deadline_ms
+            module,
+            session.id,
+            asked.position,
+            session.question_count,
+            question,
+            asked.deadline_ms,
+            daily=session.kind == DAILY,
         )
         message_id = await self._publisher().post(session.channel_id, reply)
         if message_id is None:
@@ -490,7 +532,7 @@ class QuizService:
 
     async def _reask(self, session: QuizSession, position: int) -> None:
         now = self.clock.now_ms()
-        await self.repo.reschedule(session.id, position, now, now + session.seconds * 1000)
+        await self.repo.reschedule(session.id, position, now, _deadline(session, now))
         asked = await self.repo.question(session.id, position)
         if asked is not None:
             await self._post_question(session, asked)
@@ -516,7 +558,7 @@ class QuizService:
         scorers = sorted(((a.user_id, a.points) for a in answers if a.correct), key=lambda s: -s[1])
         names = await self.repo.names(session.guild_id, [u for u, _ in scorers])
         reply = quiz_render.reveal_reply(
-            module, asked.position, session.question_count, question, picks, scorers, names
+            module, asked.position, session.question_count, question, picks, scorers, names, daily=session.kind == DAILY
         )
         publisher = self._publisher()
         edited = asked.message_id is not None and await publisher.edit(session.channel_id, asked.message_id, reply)
@@ -526,6 +568,9 @@ class QuizService:
 
     async def _post_results(self, session: QuizSession, stopped: bool) -> None:
         module = self.app.library.module(session.module)
+        if session.kind == DAILY:
+            await self.repo.set_results_message(session.id, 0)  # its reveal is its result
+            return
         if module is None:
             return
         answers = await self.repo.answers(session.id)
@@ -560,6 +605,11 @@ class QuizService:
         if self.publisher is None:
             return "this channel"
         return self.publisher.link(session.guild_id, session.channel_id, message_id)
+
+
+def _deadline(session: QuizSession, now_ms: int) -> int:
+    """When an opened question closes: the session's fixed closing time, or its seconds from now."""
+    return session.closes_ms if session.closes_ms is not None else now_ms + session.seconds * 1000
 
 
 def _in_server(caller: Caller) -> tuple[int, int]:

@@ -37,15 +37,26 @@ def who(user_id: int, names: Mapping[int, str]) -> str:
     return safe_name(names.get(user_id, f"member {user_id}"))
 
 
+def heading(position: int, total: int, daily: bool) -> str:
+    """How a question is named: "Question 3/10", or "Question of the day"."""
+    return "Question of the day" if daily else f"Question {position + 1}/{total}"
+
+
 def question_reply(
-    module: ContentModule, session_id: int, position: int, total: int, question: Question, deadline_ms: int
+    module: ContentModule,
+    session_id: int,
+    position: int,
+    total: int,
+    question: Question,
+    deadline_ms: int,
+    daily: bool = False,
 ) -> Reply:
     lines = [question.prompt, ""]
     lines += [f"**{letter(i)})** {choice.text}" for i, choice in enumerate(question.choices)]
     lines += ["", f"Answer with the buttons · closes <t:{deadline_ms // 1000}:R>"]
     topic = module.topic(question.topic)
     return Reply(
-        title=f"Question {position + 1}/{total}",
+        title=heading(position, total, daily),
         body="\n".join(lines),
         fields=[
             ReplyField(name="Topic", value=topic.title if topic else question.topic, inline=True),
@@ -70,6 +81,7 @@ def reveal_reply(
     picks: Sequence[int],
     scorers: Sequence[tuple[int, int]],
     names: Mapping[int, str],
+    daily: bool = False,
 ) -> Reply:
     """The answer: correct choice, why, source, how many picked each choice, who scored (user, points)."""
     right = question.answer
@@ -84,7 +96,7 @@ def reveal_reply(
     if len(scorers) > 15:
         scored += f" and {len(scorers) - 15} more"
     return Reply(
-        title=f"Question {position + 1}/{total} · the answer is {letter(right)}",
+        title=f"{heading(position, total, daily)} · the answer is {letter(right)}",
         body="\n".join(lines),
         fields=[
             ReplyField(name="Source", value=cited[:1024]),

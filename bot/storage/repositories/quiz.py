@@ -46,6 +46,7 @@ class QuizSession(SessionOrigin):
     ended_ms: int | None
     results_message_id: int | None = None
     kind: str = "quiz"
+    closes_ms: int | None = None
 
     @property
     def rules(self) -> QuizRules:
@@ -78,6 +79,9 @@ class NewSession(SessionOrigin):
     rules: QuizRules
     seed: int
     kind: str = "quiz"
+    closes_ms: int | None = None
+    daily_day: str | None = None
+    """For a question of the day: the channel's local date it is for (claimed in the same transaction)."""
 
 
 class ChannelBusy(Exception):
@@ -86,6 +90,13 @@ class ChannelBusy(Exception):
     def __init__(self, running: QuizSession) -> None:
         super().__init__(f"quiz {running.id} is running in channel {running.channel_id}")
         self.running = running
+
+
+class AlreadyPosted(Exception):
+    """That channel's question of the day for that day was already posted."""
+
+    def __init__(self, channel_id: int, day: str) -> None:
+        super().__init__(f"channel {channel_id} already has its question for {day}")
 
 
 class LeaderRow(Row):
@@ -98,7 +109,7 @@ class LeaderRow(Row):
 
 _SESSION_COLUMNS = (
     "id, guild_id, channel_id, starter_id, module, topic, difficulty, question_count, seconds, points, "
-    "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms, results_message_id, kind"
+    "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms, results_message_id, kind, closes_ms"
 )
 _RUNNING = "('lobby', 'asking', 'revealing')"
 _QUESTION_COLUMNS = "session_id, position, question_id, message_id, asked_ms, deadline_ms, revealed_ms"
@@ -131,8 +142,8 @@ class QuizRepository:
             async with self._db.transaction() as conn:
                 cursor = await conn.execute(
                     "INSERT INTO quiz_sessions (guild_id, channel_id, starter_id, module, topic, difficulty, "
-                    "question_count, seconds, points, speed_bonus, seed, state, position, created_ms, updated_ms, kind) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'lobby', 0, ?, ?, ?) RETURNING id",
+                    "question_count, seconds, points, speed_bonus, seed, state, position, created_ms, updated_ms, kind, "
+                    "closes_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'lobby', 0, ?, ?, ?, ?) RETURNING id",
                     (
                         new.guild_id,
                         new.channel_id,
@@ -148,6 +159,7 @@ class QuizRepository:
                         now_ms,
                         now_ms,
                         new.kind,
+                        new.closes_ms,
                     ),
                 )
                 row = await cursor.fetchone()
@@ -158,7 +170,14 @@ class QuizRepository:
                     "INSERT INTO quiz_questions (session_id, position, question_id) VALUES (?, ?, ?)",
                     [(session_id, position, qid) for position, qid in enumerate(question_ids)],
                 )
+                if new.daily_day is not None:
+                    await conn.execute(
+                        "INSERT INTO daily_posts (channel_id, day, session_id, created_ms) VALUES (?, ?, ?, ?)",
+                        (new.channel_id, new.daily_day, session_id, now_ms),
+                    )
         except sqlite3.IntegrityError:
+            if new.daily_day is not None and await self.daily_posted(new.channel_id, new.daily_day):
+                raise AlreadyPosted(new.channel_id, new.daily_day) from None
             running = await self.running_in_channel(new.channel_id)
             if running is None:
                 raise
@@ -166,6 +185,21 @@ class QuizRepository:
         session = await self.get(session_id)
         assert session is not None
         return session
+
+    async def daily_posted(self, channel_id: int, day: str) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT 1 AS posted FROM daily_posts WHERE channel_id = ? AND day = ?", (channel_id, day)
+        )
+        return row is not None
+
+    async def daily_usage(self, channel_id: int) -> dict[str, int]:
+        """How often each question was a question of the day in a channel (for rotation)."""
+        rows = await self._db.fetch_all(
+            "SELECT q.question_id, COUNT(*) AS uses FROM daily_posts d "
+            "JOIN quiz_questions q ON q.session_id = d.session_id WHERE d.channel_id = ? GROUP BY q.question_id",
+            (channel_id,),
+        )
+        return {str(r["question_id"]): int(r["uses"]) for r in rows}
 
     async def get(self, session_id: int) -> QuizSession | None:
         row = await self._db.fetch_one(f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE id = ?", (session_id,))

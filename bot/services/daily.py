@@ -1,0 +1,100 @@
+"""Question of the day: at each server's local time, every study channel with daily on gets one question.
+
+The schedule is data, not timers: each tick works out, for every daily channel, whether today's slot
+(local date and time in the server's time zone) has come and its window is still open, and posts unless the
+database already holds that channel's post for that day. So a restart never posts twice, and a post missed
+while the bot was down is made once at start-up if its window is still open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.content.library import ContentModule
+from bot.services.app import App
+from bot.services.clock import Clock
+from bot.services.quiz import QuizService
+from bot.services.server_settings import SettingsService
+from bot.storage.repositories.study import StudyChannel, StudyRepository
+
+log = logging.getLogger(__name__)
+
+TICK_MS = 30_000
+"""How often the schedule is looked at; a post is at most this late."""
+
+
+def todays_slot(now_ms: int, zone: str, at: str) -> tuple[str, int]:
+    """The local date and the UTC time (ms) of today's slot ``at`` (HH:MM) in time zone ``zone``."""
+    tz = ZoneInfo(zone)
+    local_now = datetime.fromtimestamp(now_ms / 1000, tz)
+    hours, minutes = (int(part) for part in at.split(":"))
+    slot = datetime.combine(local_now.date(), time(hours, minutes), tz)
+    return local_now.date().isoformat(), int(slot.timestamp() * 1000)
+
+
+class DailyService:
+    def __init__(
+        self, app: App, clock: Clock, quiz: QuizService, server_settings: SettingsService, study: StudyRepository
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self.quiz = quiz
+        self.server_settings = server_settings
+        self.study = study
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    async def tick(self) -> int:
+        """Post every question of the day that is due now; return how many were posted."""
+        posted = 0
+        now = self.clock.now_ms()
+        for channel in await self.study.daily_channels():
+            module = self._module_for(channel)
+            if module is None:
+                continue
+            settings = await self.server_settings.effective(channel.guild_id, module)
+            window = int(timedelta(hours=settings.daily_window_hours).total_seconds() * 1000)
+            day, slot = todays_slot(now, settings.timezone, settings.daily_time)
+            if not slot <= now < slot + window:
+                continue
+            if await self.quiz.repo.daily_posted(channel.channel_id, day):
+                continue
+            session = await self.quiz.start_daily(channel, module, day, slot + window, secrets.randbits(48))
+            if session is not None:
+                posted += 1
+                log.info("question of the day for %s posted in channel %d", day, channel.channel_id)
+        return posted
+
+    def _module_for(self, channel: StudyChannel) -> ContentModule | None:
+        """The module whose topics include the channel's topic, or the first one with questions."""
+        modules = [m for m in self.app.library.modules.values() if m.questions]
+        if channel.topic:
+            chosen = next((m for m in modules if m.topic(channel.topic) is not None), None)
+            if chosen is not None:
+                return chosen
+        return modules[0] if modules else None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._task = asyncio.create_task(self._run(), name="question-of-the-day")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("the question-of-the-day schedule failed; trying again at the next tick")
+            await self.clock.wait(self.clock.now_ms() + TICK_MS, self._stop)
