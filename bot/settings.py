@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     quiz_points: int = Field(default=100, ge=1, le=10000, description="Points for a right answer.")
     quiz_speed_bonus: bool = Field(default=True, description="Faster right answers score up to double points.")
     quiz_reveal_seconds: float = Field(default=5.0, ge=0, le=60, description="Pause after a reveal.")
+    data_retention_days: int = Field(
+        default=30, ge=0, le=3650, description="Days a server's data is kept after the bot is removed from it."
+    )
     discord_api_url: str | None = Field(
         default=None, description="Testing only: REST base URL of a local fake Discord (http://127.0.0.1:...)."
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
@@ -91,6 +92,10 @@ class ConsoleApp:
             self.console.print(Text(exc.message, style="red"))  # not markup: the message may quote what was typed
             return True
         self.console.print(render_reply(reply))
+        if reply.attachment is not None:
+            path = Path.cwd() / reply.attachment.filename
+            await asyncio.to_thread(path.write_text, reply.attachment.text, encoding="utf-8")
+            self.console.print(f"Saved {reply.attachment.filename} to {path}")
         if not reply.is_error:
             self.last = reply
         return True

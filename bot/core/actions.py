@@ -60,7 +60,18 @@ class AnswerQuestion:
         return f"qa:{self.session_id}:{self.position}:{self.choice}"
 
 
-Action = ShowPage | ShowIndex | OpenTopic | AnswerQuestion
+@dataclass(frozen=True)
+class ForgetMe:
+    """The confirmation buttons of a data deletion request: only ``user_id`` may press them."""
+
+    user_id: int
+    confirmed: bool
+
+    def encode(self) -> str:
+        return f"{'fg' if self.confirmed else 'fc'}:{self.user_id}"
+
+
+Action = ShowPage | ShowIndex | OpenTopic | AnswerQuestion | ForgetMe
 
 _SLUG = r"[a-z][a-z0-9-]{0,30}"
 _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
@@ -71,6 +82,7 @@ _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
     (re.compile(rf"ix:(?P<module>{_SLUG})"), ShowIndex),
     (re.compile(rf"op:(?P<module>{_SLUG})"), OpenTopic),
     (re.compile(r"qa:(?P<session>[1-9]\d{0,17}):(?P<position>\d{1,2}):(?P<choice>[0-4])"), AnswerQuestion),
+    (re.compile(r"(?P<kind>fg|fc):(?P<user>[1-9]\d{0,19})"), ForgetMe),
 ]
 
 
@@ -88,5 +100,7 @@ def decode(text: str) -> Action:
             return ShowIndex(match["module"])
         if kind is AnswerQuestion:
             return AnswerQuestion(int(match["session"]), int(match["position"]), int(match["choice"]))
+        if kind is ForgetMe:
+            return ForgetMe(int(match["user"]), confirmed=match["kind"] == "fg")
         return OpenTopic(match["module"])
     raise NotFound("That button is not one this bot made, or it is from an older version. Run the command again.")

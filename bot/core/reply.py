@@ -44,6 +44,13 @@ class Menu(ReplyModel):
     options: list[MenuOption]
 
 
+class Attachment(ReplyModel):
+    """A file sent with a reply (for example a data export)."""
+
+    filename: str
+    text: str
+
+
 class Reply(ReplyModel):
     title: str
     body: str = ""
@@ -54,6 +61,7 @@ class Reply(ReplyModel):
     menu: Menu | None = None
     ephemeral: bool = False
     is_error: bool = False
+    attachment: Attachment | None = None
 
     def embed_length(self) -> int:
         """Characters Discord counts toward its 6000-per-message embed limit."""

@@ -85,6 +85,17 @@ class StudyBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        if self.services is not None:
+            await self.services.privacy.reconcile(guild.id for guild in self.guilds)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server: its data is deleted after the retention period unless the bot comes back."""
+        if self.services is not None:
+            await self.services.privacy.server_left(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        if self.services is not None:
+            await self.services.privacy.server_back(guild.id)
 
     async def handle_action(self, interaction: discord.Interaction, action: str, values: Sequence[str]) -> None:
         """A button or menu click: the router decides, the reply replaces the message (errors go to the clicker)."""

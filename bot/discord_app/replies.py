@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import discord
 
 from bot.core.reply import Reply
@@ -42,20 +45,19 @@ def to_view(reply: Reply) -> discord.ui.View | None:
 
 async def send(interaction: discord.Interaction, reply: Reply) -> None:
     """Answer an interaction with a new message (or a followup if it was already answered)."""
-    embed = to_embed(reply)
+    extra: dict[str, Any] = {}
     view = to_view(reply)
+    if view is not None:
+        extra["view"] = view
+    if reply.attachment is not None:
+        data = io.BytesIO(reply.attachment.text.encode("utf-8"))
+        extra["file"] = discord.File(data, filename=reply.attachment.filename)
+    embed = to_embed(reply)
     if interaction.response.is_done():
-        if view is None:
-            await interaction.followup.send(embed=embed, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.followup.send(
-                embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
-            )
-    elif view is None:
-        await interaction.response.send_message(embed=embed, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embed=embed, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS, **extra)
     else:
         await interaction.response.send_message(
-            embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
+            embed=embed, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS, **extra
         )
 
 

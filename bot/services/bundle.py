@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.services.app import App
 from bot.services.clock import Clock
 from bot.services.daily import DailyService
+from bot.services.privacy import PrivacyService
 from bot.services.quiz import Publisher, QuizService, quiz_defaults
 from bot.services.router import Router
 from bot.services.server_settings import SettingsService, defaults_from
@@ -20,6 +21,7 @@ class Services:
     server_settings: SettingsService
     study: StudyService
     daily: DailyService
+    privacy: PrivacyService
     router: Router
 
     @classmethod
@@ -28,15 +30,26 @@ class Services:
         study = StudyService(app.db, clock, publisher)
         quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo)
         quiz.publisher = publisher
-        router = Router(app, quiz, server_settings, study)
+        privacy = PrivacyService(app.db, clock, app.settings.data_retention_days)
+        router = Router(app, quiz, server_settings, study, privacy)
         daily = DailyService(app, clock, quiz, server_settings, study.repo)
-        return cls(app=app, quiz=quiz, server_settings=server_settings, study=study, daily=daily, router=router)
+        return cls(
+            app=app,
+            quiz=quiz,
+            server_settings=server_settings,
+            study=study,
+            daily=daily,
+            privacy=privacy,
+            router=router,
+        )
 
     async def start(self) -> None:
         """Work that resumes after a restart: running quizzes, unposted results, the daily schedule."""
         await self.quiz.resume_all()
         self.daily.start()
+        self.privacy.start()
 
     async def stop(self) -> None:
+        await self.privacy.stop()
         await self.daily.stop()
         await self.quiz.shutdown()

@@ -16,6 +16,7 @@ SUBGROUP_DESCRIPTIONS = {
     "quiz": "Quizzes in this channel: start, stop, status",
     "settings": "This server's quiz settings: show, set, history",
     "studygroup": "Study-group channels: add, remove, list",
+    "privacy": "Your data: export it or delete it",
 }
 
 

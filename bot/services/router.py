@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.core import render
-from bot.core.actions import AnswerQuestion, decode
+from bot.core.actions import AnswerQuestion, ForgetMe, decode
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.reply import Reply
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.content import OptionValue
+from bot.services.privacy import PRIVACY_COMMANDS, PrivacyService
 from bot.services.quiz import QUIZ_COMMANDS, QuizService
 from bot.services.server_settings import SETTINGS_COMMANDS, SettingsService
 from bot.services.study import STUDY_COMMANDS, StudyService
@@ -27,17 +28,20 @@ class Router:
         quiz: QuizService | None = None,
         server_settings: SettingsService | None = None,
         study: StudyService | None = None,
+        privacy: PrivacyService | None = None,
     ) -> None:
         self.app = app
         self.quiz = quiz
         self.server_settings = server_settings
         self.study = study
+        self.privacy = privacy
         self._specs: dict[tuple[str, str], CommandSpec] = {}
         for module_id, module in app.library.modules.items():
             specs = app.content.command_specs(module_id)
             specs += quiz.command_specs(module) if quiz else []
             specs += server_settings.command_specs(module) if server_settings else []
             specs += study.command_specs(module) if study else []
+            specs += privacy.command_specs(module) if privacy else []
             self._specs.update({(spec.group, spec.name): spec for spec in specs})
 
     @property
@@ -89,6 +93,8 @@ class Router:
                 return await self.server_settings.run(caller, self.app.content.module(group), name, checked)
             if name in STUDY_COMMANDS and self.study is not None:
                 return await self.study.run(caller, self.app.content.module(group), name, checked)
+            if name in PRIVACY_COMMANDS and self.privacy is not None:
+                return await self.privacy.run(caller, self.app.content.module(group), name)
             return self.app.content.run(group, name, checked)
         except (InvalidInput, NotFound) as exc:
             return render.error(exc.message, self.app.library.module(group))
@@ -97,6 +103,10 @@ class Router:
         """A button or menu click: decode the id-only action and hand it to its use case."""
         try:
             decoded = decode(action)
+            if isinstance(decoded, ForgetMe):
+                if self.privacy is None:
+                    raise NotFound("That button is not available here.")
+                return await self.privacy.press(caller, decoded)
             if isinstance(decoded, AnswerQuestion):
                 if self.quiz is None:
                     raise NotFound("Quizzes are not available here.")

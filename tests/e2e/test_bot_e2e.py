@@ -71,6 +71,7 @@ async def test_bot_registers_the_ketamine_group(fake: FakeDiscord, tmp_path: Pat
         "stats",
         "settings",
         "studygroup",
+        "privacy",
     ]
     effects = next(o for o in group["options"] if o["name"] == "effects")
     assert [c["value"] for c in effects["options"][0]["choices"]] == ["physical", "psychological", "both"]

@@ -1,0 +1,124 @@
+"""Privacy: a member exports or deletes their own data; a server's data goes some time after the bot leaves it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Iterable
+
+from bot.core.actions import ForgetMe
+from bot.core.content.library import ContentModule
+from bot.core.errors import InvalidInput
+from bot.core.render import footer
+from bot.core.reply import Attachment, Button, Reply
+from bot.services.catalog import Caller, CommandSpec
+from bot.services.clock import Clock
+from bot.storage.database import Database
+from bot.storage.repositories.privacy import PrivacyRepository
+
+log = logging.getLogger(__name__)
+
+PRIVACY_COMMANDS = ("privacy export", "privacy forget")
+PURGE_EVERY_MS = 3_600_000
+DAY_MS = 86_400_000
+
+
+class PrivacyService:
+    def __init__(self, db: Database, clock: Clock, retention_days: int) -> None:
+        self.repo = PrivacyRepository(db)
+        self.clock = clock
+        self.retention_days = retention_days
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    def command_specs(self, module: ContentModule) -> list[CommandSpec]:
+        return [
+            CommandSpec(module.id, "privacy export", "Get everything this bot stores about you, as a JSON file"),
+            CommandSpec(module.id, "privacy forget", "Delete your answers, scores and stats in every server"),
+        ]
+
+    async def run(self, caller: Caller, module: ContentModule, name: str) -> Reply:
+        if name == "privacy export":
+            data = await self.repo.export(caller.user_id)
+            counts = ", ".join(f"{len(rows)} {key.replace('_', ' ')}" for key, rows in data.items())
+            document = {"user_id": caller.user_id, "exported_ms": self.clock.now_ms(), **data}
+            return Reply(
+                title="Your data",
+                body=f"Everything stored about you: {counts}. The file is attached; only you can see this.",
+                footer=footer(module),
+                ephemeral=True,
+                attachment=Attachment(
+                    filename=f"ketamine-study-bot-{caller.user_id}.json", text=json.dumps(document, indent=2)
+                ),
+            )
+        return Reply(
+            title="Delete your data?",
+            body=(
+                "This deletes your quiz answers, scores and stats in **every** server, and the name the bot "
+                "remembered for you. It cannot be undone. Settings changes you made as an admin stay in each "
+                "server's audit history."
+            ),
+            footer=footer(module),
+            ephemeral=True,
+            buttons=[
+                Button(label="Delete my data", action=ForgetMe(caller.user_id, True).encode(), style="danger"),
+                Button(label="Cancel", action=ForgetMe(caller.user_id, False).encode()),
+            ],
+        )
+
+    async def press(self, caller: Caller, action: ForgetMe) -> Reply:
+        if caller.user_id != action.user_id:
+            raise InvalidInput("Those buttons belong to someone else's request.")
+        if not action.confirmed:
+            return Reply(title="Nothing was deleted", body="Your data is as it was.", ephemeral=True)
+        removed = await self.repo.forget(caller.user_id)
+        log.info("deleted the data of a member on request (%d answers)", removed)
+        return Reply(
+            title="Your data is deleted",
+            body=f"{removed} answers and your remembered names are gone from every server.",
+            ephemeral=True,
+        )
+
+    # Servers the bot left ------------------------------------------------------------------------
+
+    async def server_left(self, guild_id: int) -> None:
+        await self.repo.server_left(guild_id, self.clock.now_ms())
+
+    async def server_back(self, guild_id: int) -> None:
+        await self.repo.server_back(guild_id)
+
+    async def reconcile(self, current_guilds: Iterable[int]) -> None:
+        """At start-up: servers with data that the bot is no longer in were left while it was down."""
+        current = set(current_guilds)
+        for guild_id in await self.repo.servers_with_data() - current:
+            await self.repo.server_left(guild_id, self.clock.now_ms())
+        for guild_id in current:
+            await self.repo.server_back(guild_id)
+
+    async def purge(self) -> list[int]:
+        purged = await self.repo.purge_departed(self.clock.now_ms() - self.retention_days * DAY_MS)
+        for guild_id in purged:
+            log.info("deleted the data of server %d, left more than %d days ago", guild_id, self.retention_days)
+        return purged
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._task = asyncio.create_task(self._run(), name="privacy-purge")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.purge()
+            except Exception:
+                log.exception("purging the data of departed servers failed; trying again later")
+            await self.clock.wait(self.clock.now_ms() + PURGE_EVERY_MS, self._stop)

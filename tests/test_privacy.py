@@ -1,0 +1,110 @@
+"""Privacy: export your own data, delete it after confirming, and servers' data deleted after the bot leaves."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.services.app import App
+from bot.services.bundle import Services
+from bot.services.catalog import Caller
+from tests.helpers import make_settings
+from tests.quizkit import FakeClock, RecordingPublisher
+
+DAY = 86_400_000
+
+
+def member(user: int, guild: int = 10, channel: int = 20) -> Caller:
+    return Caller(user_id=user, display_name=f"user{user}", guild_id=guild, channel_id=channel)
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    app = await App.open(make_settings(tmp_path))
+    bundle = Services.create(app, FakeClock(), RecordingPublisher())
+    try:
+        yield bundle
+    finally:
+        await bundle.stop()
+        await app.close()
+
+
+async def answer_one(services: Services, caller: Caller) -> None:
+    publisher = services.quiz.publisher
+    assert isinstance(publisher, RecordingPublisher)
+    await services.router.run(caller, "ketamine", "quiz start", {"questions": 1})
+    await publisher.wait_until(lambda: any(ch == caller.channel_id and r.buttons for ch, _, r in publisher.posts))
+    _, _, question = next((c, m, r) for c, m, r in reversed(publisher.posts) if c == caller.channel_id and r.buttons)
+    ack = await services.router.press(caller, question.buttons[0].action)
+    assert ack.title.startswith("Locked in")
+
+
+async def test_export_holds_my_data_only(services: Services) -> None:
+    await answer_one(services, member(1, guild=10, channel=20))
+    await answer_one(services, member(1, guild=11, channel=30))
+    await answer_one(services, member(2, guild=10, channel=40))
+    reply = await services.router.run(Caller(user_id=1), "ketamine", "privacy export", {})  # works in DMs too
+    assert reply.ephemeral and reply.attachment is not None
+    data = json.loads(reply.attachment.text)
+    assert data["user_id"] == 1
+    assert sorted(a["guild_id"] for a in data["quiz_answers"]) == [10, 11]
+    assert {n["display_name"] for n in data["display_names"]} == {"user1"}
+    assert len(data["quizzes_started"]) == 2
+
+
+async def test_forget_needs_confirmation_by_the_same_member(services: Services) -> None:
+    await answer_one(services, member(1, guild=10, channel=20))
+    await answer_one(services, member(1, guild=11, channel=30))
+    await answer_one(services, member(2, guild=10, channel=40))
+    ask = await services.router.run(member(1), "ketamine", "privacy forget", {})
+    assert ask.ephemeral and [b.label for b in ask.buttons] == ["Delete my data", "Cancel"]
+    assert (await services.quiz.repo.history(10, 1)) != []
+
+    someone_else = await services.router.press(member(2), ask.buttons[0].action)
+    assert someone_else.is_error and "someone else" in someone_else.body
+    cancelled = await services.router.press(member(1), ask.buttons[1].action)
+    assert cancelled.title == "Nothing was deleted"
+    assert (await services.quiz.repo.history(10, 1)) != []
+
+    done = await services.router.press(member(1), ask.buttons[0].action)
+    assert done.title == "Your data is deleted" and "2 answers" in done.body
+    assert await services.quiz.repo.history(10, 1) == [] and await services.quiz.repo.history(11, 1) == []
+    assert len(await services.quiz.repo.history(10, 2)) == 1, "other members keep their data"
+    board = await services.router.run(member(2), "ketamine", "leaderboard", {})
+    assert "user1" not in board.fields[0].value
+
+
+async def test_server_data_deleted_after_the_grace_period(services: Services) -> None:
+    clock = services.quiz.clock
+    assert isinstance(clock, FakeClock)
+    await answer_one(services, member(1, guild=10, channel=20))
+    await answer_one(services, member(1, guild=11, channel=30))
+    await services.privacy.server_left(10)
+    await clock.advance(29 * DAY)
+    assert await services.privacy.purge() == []
+    await clock.advance(2 * DAY)
+    assert await services.privacy.purge() == [10]
+    rows = await services.app.db.fetch_all("SELECT DISTINCT guild_id FROM quiz_answers")
+    assert [r["guild_id"] for r in rows] == [11]
+    assert await services.app.db.fetch_all("SELECT * FROM quiz_sessions WHERE guild_id = 10") == []
+    assert (
+        await services.app.db.fetch_all(
+            "SELECT * FROM quiz_questions q JOIN quiz_sessions s ON s.id = q.session_id WHERE s.guild_id = 10"
+        )
+        == []
+    )
+
+
+async def test_coming_back_cancels_deletion_and_start_up_reconciles(services: Services) -> None:
+    clock = services.quiz.clock
+    assert isinstance(clock, FakeClock)
+    await answer_one(services, member(1, guild=10, channel=20))
+    await answer_one(services, member(1, guild=11, channel=30))
+    await services.privacy.reconcile([11])  # removed from server 10 while the bot was down
+    await services.privacy.server_left(11)
+    await services.privacy.server_back(11)  # ... and re-invited to 11
+    await clock.advance(31 * DAY)
+    assert await services.privacy.purge() == [10]
