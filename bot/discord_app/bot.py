@@ -18,7 +18,7 @@ from bot.discord_app.publisher import DiscordPublisher
 from bot.discord_app.sync import SyncMode, sync_tree
 from bot.services.app import App
 from bot.services.bundle import Services
-from bot.services.clock import SystemClock
+from bot.services.clock import Clock, SystemClock
 from bot.services.quiz import QuizService
 from bot.services.router import Router
 from bot.settings import Settings
@@ -34,8 +34,11 @@ def intents() -> discord.Intents:
 
 
 class StudyBot(commands.Bot):
-    def __init__(self, settings: Settings, sync_mode: SyncMode = SyncMode.AUTO, **client_options: Any) -> None:
-        """``client_options`` go to discord.py's client (tests shorten ``guild_ready_timeout``)."""
+    def __init__(
+        self, settings: Settings, sync_mode: SyncMode = SyncMode.AUTO, clock: Clock | None = None, **client_options: Any
+    ) -> None:
+        """``clock`` drives quizzes and schedules (tests pass one they move by hand); ``client_options`` go to
+        discord.py's client (tests shorten ``guild_ready_timeout``)."""
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -45,6 +48,7 @@ class StudyBot(commands.Bot):
         )
         self.settings = settings
         self.sync_mode = sync_mode
+        self.clock: Clock = clock or SystemClock()
         self._app: App | None = None
         self._router: Router | None = None
         self.quiz: QuizService | None = None
@@ -65,7 +69,7 @@ class StudyBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self._app = await App.open(self.settings)
-        self.services = Services.create(self._app, SystemClock(), DiscordPublisher(self))
+        self.services = Services.create(self._app, self.clock, DiscordPublisher(self))
         self.quiz = self.services.quiz
         self._router = self.services.router
         await self.add_cog(ContentCog(self))

@@ -34,6 +34,10 @@ def message_for(error: BaseException) -> str | None:
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.TransformerError):
+        if error.type is discord.AppCommandOptionType.channel:
+            return "Pick a text channel of this server."
+        if error.type is discord.AppCommandOptionType.user:
+            return "Pick a member of this server."
         return f"“{render.quote(error.value)}” is not a valid value for that option."
     if isinstance(error, app_commands.CommandNotFound):
         return "That command is gone or has changed. Wait a minute for Discord to refresh the command list."

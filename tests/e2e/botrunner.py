@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.discord_app.bot import StudyBot
 from bot.discord_app.sync import SyncMode
+from bot.services.clock import Clock
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord
 from tests.helpers import make_settings
@@ -23,10 +24,14 @@ def bot_settings(tmp_path: Path, **extra: object) -> Settings:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    fake: FakeDiscord, settings: Settings, mode: SyncMode = SyncMode.AUTO, timeout: float = 15.0
+    fake: FakeDiscord,
+    settings: Settings,
+    mode: SyncMode = SyncMode.AUTO,
+    timeout: float = 15.0,
+    clock: Clock | None = None,
 ) -> AsyncIterator[StudyBot]:
     """Start the bot, wait until it is ready (or fail with its start-up error), and close it afterwards."""
-    bot = StudyBot(settings, mode, guild_ready_timeout=0.05)
+    bot = StudyBot(settings, mode, clock, guild_ready_timeout=0.05)
     runner = asyncio.create_task(bot.start("fake-token"), name="bot-runner")
     ready = asyncio.create_task(bot.wait_until_ready(), name="bot-ready")
     done, _ = await asyncio.wait({runner, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)

@@ -136,6 +136,9 @@ def _infer_type(value: Any) -> int:
     return OPT_STRING
 
 
+RESOLVED_CHANNEL_PERMISSIONS = (1 << 41) - 1
+
+
 class OptionBuilder:
     """Turns ``("group", "sub")`` + ``{"opt": value}`` into Discord's nested ``data.options`` and ``resolved``."""
 
@@ -169,7 +172,8 @@ class OptionBuilder:
             return str(value["id"])
         snowflake = int(value)
         if opt_type == OPT_CHANNEL and (channel := self._lookup_channel(snowflake)) is not None:
-            self._resolve("channels", str(snowflake), channel)
+            # Discord's resolved channels carry the invoker's permissions there (discord.py reads them).
+            self._resolve("channels", str(snowflake), {"permissions": str(RESOLVED_CHANNEL_PERMISSIONS), **channel})
         elif opt_type in (OPT_ROLE, OPT_MENTIONABLE) and (role := self._lookup_role(snowflake)) is not None:
             self._resolve("roles", str(snowflake), role)
         return str(snowflake)

@@ -162,8 +162,10 @@ def _validate(model: type[M], data: Any, path: Path, problems: list[ContentProbl
         return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
+            # A key is whatever the file holds, line breaks included: show an odd one quoted, so each problem
+            # stays one line.
+            where = ".".join(str(p) if str(p).isprintable() else repr(str(p))[:80] for p in error["loc"])
+            message = " ".join(error["msg"].removeprefix("Value error, ").split())
             if error["type"] == "extra_forbidden":
                 message = "unknown field (check its spelling)"
             elif error["type"] == "missing":
