@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -57,3 +58,30 @@ async def test_failed_migration_leaves_nothing_behind(tmp_path: Path, monkeypatc
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == set(), "every pending migration is applied in one transaction, or none is"
+
+
+async def test_online_backup_while_writing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "live.sqlite3")
+    meta = MetaRepository(db)
+    try:
+        for i in range(200):
+            await meta.set(f"before-{i}", "x" * 500)
+        pages: list[tuple[int, int]] = []
+
+        async def keep_writing() -> None:
+            for i in range(50):
+                await meta.set(f"during-{i}", "y")
+
+        writer = asyncio.create_task(keep_writing())
+        await db.backup(
+            tmp_path / "copies" / "backup.sqlite3", progress=lambda left, total: pages.append((left, total))
+        )
+        await writer
+        assert pages and pages[-1][0] == 0
+    finally:
+        await db.close()
+    with sqlite3.connect(tmp_path / "copies" / "backup.sqlite3") as copy:
+        keys = {r[0] for r in copy.execute("SELECT key FROM meta")}
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("PRAGMA user_version").fetchone()[0] == migrator.latest_version()
+    assert {f"before-{i}" for i in range(200)} <= keys

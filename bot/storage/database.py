@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,26 @@ class Database:
         return database
 
     async def close(self) -> None:
-        await self._conn.close()
+        """Close once every write in flight has committed (writers hold the write lock)."""
+        async with self._write_lock:
+            await self._conn.close()
+
+    async def backup(self, target: Path, progress: Callable[[int, int], None] | None = None) -> None:
+        """Copy the live database to ``target`` with SQLite's online backup API: safe while the bot runs.
+
+        ``progress(remaining, total)`` is called as pages are copied (so a long backup can show progress).
+        """
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        destination = await aiosqlite.connect(target)
+        try:
+
+            def report(status: int, remaining: int, total: int) -> None:
+                if progress is not None:
+                    progress(remaining, total)
+
+            await self._conn.backup(destination, pages=256, progress=report)
+        finally:
+            await destination.close()
 
     async def schema_version(self) -> int:
         async with self._conn.execute("PRAGMA user_version") as cursor:
