@@ -111,9 +111,10 @@ FIXED_TEXT = [
 PIECES = ["a", "@everyone ", "<@&5>", "`", "\x00", "é", "🧪", "**", "9", "\n"]
 LONG_TEXT = st.builds(repeated, st.sampled_from(PIECES), st.integers(0, 6000))
 CONTROL_TEXT = st.text(st.characters(max_codepoint=0x1F), max_size=40)
-SAFE_ALPHABET = st.characters(blacklist_categories=["Cs"])
+SAFE_ALPHABET = st.characters(exclude_categories=["Cs"])
 TEXT = st.text(SAFE_ALPHABET, max_size=120)
-HUGE = st.sampled_from([2**63, 2**64, 2**70, -(2**70), -(2**63) - 1, 2**53 + 1])
+HUGE_VALUES = [2**63, 2**64, 2**70, -(2**70), -(2**63) - 1, 2**53 + 1]
+HUGE = st.sampled_from(HUGE_VALUES)
 VALUES: st.SearchStrategy[object] = st.one_of(
     st.sampled_from(FIXED_TEXT),
     TEXT,
@@ -128,14 +129,12 @@ VALUES: st.SearchStrategy[object] = st.one_of(
     st.lists(st.integers(), max_size=3),
     st.binary(max_size=8),
 )
-HOSTILE_IDS: st.SearchStrategy[object] = st.one_of(
-    st.sampled_from(
-        ["²", "٣", "1" * 5000, str(2**63), str(2**64 - 1), 2**63, 2**64, -5, 0, "<@&5>", "<@!>", "<@²>", "<#²>"]
-        + [f"<@{2**63}>", f"<#{2**64}>", "@everyone", "", " ", "<@101>", "<#30>", "30", "101", 101, 30]
-    ),
-    st.integers(-(2**70), 2**70),
-)
+HOSTILE_ID_VALUES: list[object] = [
+    *("²", "٣", "1" * 5000, str(2**63), str(2**64 - 1), 2**63, 2**64, -5, 0, "<@&5>", "<@!>", "<@²>", "<#²>"),
+    *(f"<@{2**63}>", f"<#{2**64}>", "@everyone", "", " ", "<@101>", "<#30>", "30", "101", 101, 30),
+]
 """For member and channel options: other servers' ids, ids too big for SQLite, digits int() refuses."""
+HOSTILE_IDS = st.sampled_from(HOSTILE_ID_VALUES) | st.integers(-(2**70), 2**70)
 NAMES = st.one_of(
     st.sampled_from(["@everyone <@&1> **x**", "@here", "<@123>", "```", "\\", "x" * 300, "", " ", "\x00\n\r"]),
     st.text(SAFE_ALPHABET, max_size=40),
@@ -172,6 +171,17 @@ def hostile_for(option: OptionSpec) -> st.SearchStrategy[object]:
             HUGE | st.integers(-(2**70), 2**70) | st.sampled_from(["²", "1" * 5000, "9" * 4000, " 1 ", "1.0"]) | VALUES
         )
     return VALUES
+
+
+EVERY_HOSTILE_VALUE: list[object] = [
+    *FIXED_TEXT,
+    *HOSTILE_ID_VALUES,
+    *HUGE_VALUES,
+    *(True, False, None, 1.5, float("nan"), float("inf"), [], ["a", "b"], {}, {"a": 1}, b"\x00", object()),
+    *(repeated("@everyone ", 6000), repeated("a", 6000), repeated("\x00", 300), "9" * 4000, "1.0", " 1 "),
+]
+FILLERS: dict[str, object] = {"query": "nmda", "setting": "questions", "value": "5", "channel": CHANNELS[GUILD_A][0]}
+"""A plausible value for each required option, so that a hostile value of another option gets checked too."""
 
 
 def plausible(option: OptionSpec) -> st.SearchStrategy[object]:
@@ -254,6 +264,12 @@ NEAR_MISSES = [
     "op:other",
     "op:",
     "ksb:pg:ketamine:s:0",
+    "fg:1",
+    "fc:1",
+    "fg:101",
+    "fg:0",
+    "fg:99999999999999999999",
+    "fg:" + str(2**64),
     "",
     ":",
     "x" * 101,
@@ -403,10 +419,15 @@ class Rig:
         for c in await rows("SELECT * FROM study_channels"):
             assert c["guild_id"] in CHANNELS and c["channel_id"] in CHANNELS[c["guild_id"]], c
             assert c["added_by"] in USERS[c["guild_id"]] and (c["topic"] is None or c["topic"] in topics), c
-        for setting in await rows("SELECT * FROM server_settings"):
-            assert setting["guild_id"] in CHANNELS, setting
-        for change in await rows("SELECT * FROM settings_audit"):
-            assert change["guild_id"] in CHANNELS and change["user_id"] in USERS[change["guild_id"]], change
+        for table in [r["name"] for r in await rows("SELECT name FROM sqlite_master WHERE type = 'table'")]:
+            for row in await rows(f"SELECT * FROM {table}"):  # any table, present or future: only our servers
+                guilds = [row["guild_id"]] if "guild_id" in row else list(CHANNELS)
+                assert set(guilds) <= set(CHANNELS), (table, row)
+                if "channel_id" in row:
+                    assert any(row["channel_id"] in CHANNELS[g] for g in guilds), (table, row)
+                for column in ("user_id", "starter_id", "added_by"):
+                    if column in row:
+                        assert any(row[column] in USERS[g] for g in guilds), (table, column, row)
 
 
 @pytest.fixture
@@ -509,6 +530,23 @@ def test_random_and_hostile_commands_and_clicks_never_break_anything(rig: Rig) -
     assert answered > 0, "no real answer got through: the run did not reach the answer path"
 
 
+def test_every_option_gets_every_hostile_value(rig: Rig) -> None:
+    """Not left to chance: each fixed hostile value, in each option of each command, by a member who may
+    change settings, in server A."""
+    admin = Caller(user_id=1, display_name="@here", guild_id=GUILD_A, channel_id=20, can_manage_guild=True)
+    tried = 0
+    for spec in rig.router.specs():
+        for option in spec.options:
+            base = {o.name: FILLERS.get(o.name, "1") for o in spec.options if o.required and o.name != option.name}
+            for value in EVERY_HOSTILE_VALUE:
+                rig.command(admin, spec.group, spec.name, {**base, option.name: value})
+                tried += 1
+    assert tried > 10 * len(EVERY_HOSTILE_VALUE)
+    rig.settle()
+    rig.check_published()
+    rig.check_database()
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
@@ -578,6 +616,23 @@ def test_long_display_names_are_cut_before_escaping() -> None:
         shown = safe_name(name)
         assert not re.search(r"(?<!\\)(\\\\)*\\$", shown), f"{name!r} ends in a cut escape: {shown!r}"
         assert len(shown) <= 64 and not re.search(r"[\x00-\x1f]", shown)
+
+
+def test_autocomplete_takes_anything_typed(rig: Rig) -> None:
+    searchable = [(s, o) for s in rig.router.specs() for o in s.options if o.autocomplete]
+    assert searchable
+
+    @hostile(max_examples=100)
+    @given(st.sampled_from(searchable), st.one_of(st.sampled_from(FIXED_TEXT), TEXT, LONG_TEXT, CONTROL_TEXT))
+    def example(found: tuple[CommandSpec, OptionSpec], typed: str) -> None:
+        spec, option = found
+        labels = rig.router.autocomplete(spec.group, spec.name, option.name, typed)
+        assert len(labels) <= limits.AUTOCOMPLETE_CHOICES
+        assert all(0 < len(label) <= limits.CHOICE_NAME for label in labels)
+
+    example()
+    assert rig.router.autocomplete("ketamine", "search", "nope", "x") == []
+    assert rig.router.autocomplete("@everyone", "search", "query", "x") == []
 
 
 # The console ---------------------------------------------------------------------------------------------
@@ -717,6 +772,18 @@ def parse_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return cache[text]
 
     monkeypatch.setattr(yaml, "safe_load", cached)
+
+
+def test_a_key_with_a_line_break_is_still_one_line_per_problem(tmp_path: Path) -> None:
+    """Found by the corruption test: a YAML key holding a line break made a problem span two lines."""
+    content = copy_content(tmp_path)
+    path = content / "ketamine" / "module.yaml"
+    path.write_bytes(b"(:\n? '\n\n'")
+    with pytest.raises(ContentError) as caught:
+        ContentLibrary.load(content)
+    lines = [str(p) for p in caught.value.problems]
+    assert f"{path}: '\\n': unknown field (check its spelling)" in lines
+    assert all("\n" not in line and line.startswith(str(path)) for line in lines)
 
 
 @pytest.mark.usefixtures("parse_once")
