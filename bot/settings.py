@@ -25,6 +25,7 @@ class Settings(BaseSettings):
         default=None, description="Sync commands to this one server only (instant; for development)."
     )
     log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_file: Path | None = Field(default=None, description="Also log to this file, rotated at 5 MB (5 kept).")
     quiz_questions: int = Field(default=10, ge=1, le=50, description="Questions per quiz unless the starter says.")
     quiz_seconds: int = Field(default=20, ge=1, le=600, description="Seconds to answer each question.")
     quiz_points: int = Field(default=100, ge=1, le=10000, description="Points for a right answer.")

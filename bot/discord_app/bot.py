@@ -35,7 +35,13 @@ def intents() -> discord.Intents:
 
 class StudyBot(commands.Bot):
     def __init__(
-        self, settings: Settings, sync_mode: SyncMode = SyncMode.AUTO, clock: Clock | None = None, **client_options: Any
+        self,
+        settings: Settings,
+        sync_mode: SyncMode = SyncMode.AUTO,
+        clock: Clock | None = None,
+        *,
+        sync_only: bool = False,
+        **client_options: Any,
     ) -> None:
         """``clock`` drives quizzes and schedules (tests pass one they move by hand); ``client_options`` go to
         discord.py's client (tests shorten ``guild_ready_timeout``)."""
@@ -48,6 +54,7 @@ class StudyBot(commands.Bot):
         )
         self.settings = settings
         self.sync_mode = sync_mode
+        self.sync_only = sync_only
         self.clock: Clock = clock or SystemClock()
         self._app: App | None = None
         self._router: Router | None = None
@@ -77,10 +84,13 @@ class StudyBot(commands.Bot):
         if self.application_id is None:
             raise RuntimeError("Discord did not report an application id")
         await sync_tree(self.tree, self._app.meta, self.application_id, self.sync_mode, self.settings.dev_guild_id)
-        await self.services.start()
+        if not self.sync_only:
+            await self.services.start()
 
     async def close(self) -> None:
+        """Stop taking commands and clicks, let those in flight finish, stop the timers, then disconnect."""
         if self.services is not None:
+            await self.services.router.drain(grace_seconds=10)
             await self.services.stop()
         await super().close()
         if self._app is not None:

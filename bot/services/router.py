@@ -6,7 +6,9 @@ case), runs the use case, and turns expected errors into an ephemeral error repl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core import render
 from bot.core.actions import AnswerQuestion, ForgetMe, decode
@@ -19,6 +21,8 @@ from bot.services.privacy import PRIVACY_COMMANDS, PrivacyService
 from bot.services.quiz import QUIZ_COMMANDS, QuizService
 from bot.services.server_settings import SETTINGS_COMMANDS, SettingsService
 from bot.services.study import STUDY_COMMANDS, StudyService
+
+RESTARTING = "The bot is restarting. Try again in a few seconds; nothing you did before was lost."
 
 
 class Router:
@@ -35,6 +39,10 @@ class Router:
         self.server_settings = server_settings
         self.study = study
         self.privacy = privacy
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closing = False
         self._specs: dict[tuple[str, str], CommandSpec] = {}
         for module_id, module in app.library.modules.items():
             specs = app.content.command_specs(module_id)
@@ -80,8 +88,38 @@ class Router:
             checked[option.name] = _check_value(spec, option, given[option.name])
         return checked
 
+    @contextlib.contextmanager
+    def _working(self) -> Iterator[None]:
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Refuse new work and wait (up to ``grace_seconds``) for what is in flight: used at shutdown."""
+        self._closing = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), grace_seconds)
+
     async def run(self, caller: Caller, group: str, name: str, options: Mapping[str, object]) -> Reply:
         """Run a command and always return a reply: a result, or an ephemeral message saying what to do."""
+        if self._closing:
+            return render.error(RESTARTING)
+        with self._working():
+            return await self._run(caller, group, name, options)
+
+    async def press(self, caller: Caller, action: str, values: Sequence[str] = ()) -> Reply:
+        """A button or menu click: decode the id-only action and hand it to its use case."""
+        if self._closing:
+            return render.error(RESTARTING)
+        with self._working():
+            return await self._press(caller, action, values)
+
+    async def _run(self, caller: Caller, group: str, name: str, options: Mapping[str, object]) -> Reply:
         try:
             spec = self.find(group, name)
             if spec.guild_only and caller.guild_id is None:
@@ -99,8 +137,7 @@ class Router:
         except (InvalidInput, NotFound) as exc:
             return render.error(exc.message, self.app.library.module(group))
 
-    async def press(self, caller: Caller, action: str, values: Sequence[str] = ()) -> Reply:
-        """A button or menu click: decode the id-only action and hand it to its use case."""
+    async def _press(self, caller: Caller, action: str, values: Sequence[str] = ()) -> Reply:
         try:
             decoded = decode(action)
             if isinstance(decoded, ForgetMe):

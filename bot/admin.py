@@ -1,0 +1,66 @@
+"""Admin commands of the CLI that need no running bot: check content, migrate, back up, push commands."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.core.content.library import ContentLibrary
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.migrator import latest_version
+
+
+def check(settings: Settings) -> int:
+    """Validate every content module and print what each holds (exit 1 with one line per problem)."""
+    library = ContentLibrary.load(settings.content_dir)
+    for module in library.modules.values():
+        print(
+            f"{module.id}: {len(module.topics)} topics, {len(module.commands)} topic commands, "
+            f"{len(module.questions)} questions, {len(module.sources)} sources ({module.path})"
+        )
+    return 0
+
+
+async def migrate(settings: Settings) -> int:
+    db = await Database.open(settings.database_path)  # opening applies every pending migration
+    try:
+        version = await db.schema_version()
+    finally:
+        await db.close()
+    print(f"{settings.database_path}: schema version {version} (this bot knows up to {latest_version()})")
+    return 0
+
+
+def backup(settings: Settings, target: Path) -> int:
+    """Copy the database with SQLite's online backup API; safe while the bot is running."""
+    if target.resolve() == settings.database_path.resolve():
+        print("The backup must go to another file than the database itself.", file=sys.stderr)
+        return 2
+    if target.exists():
+        print(f"{target} already exists; choose a new file name so no backup is overwritten.", file=sys.stderr)
+        return 2
+    if not settings.database_path.exists():
+        print(f"There is no database at {settings.database_path} to back up.", file=sys.stderr)
+        return 2
+    asyncio.run(_copy(settings.database_path, target))
+    print(f"backed up {settings.database_path} to {target} ({target.stat().st_size} bytes)")
+    return 0
+
+
+async def _copy(source: Path, target: Path) -> None:
+    db = await Database.open(source)
+    shown = -1
+
+    def progress(remaining: int, total: int) -> None:
+        nonlocal shown
+        done = 100 if total == 0 else int(100 * (total - remaining) / total)
+        if done // 10 != shown // 10:
+            shown = done
+            print(f"backing up… {done}%", file=sys.stderr)
+
+    try:
+        await db.backup(target, progress)
+    finally:
+        await db.close()
