@@ -140,6 +140,14 @@ async def run_discord(settings: Settings, mode: SyncMode, sync_only: bool = Fals
     except discord.PrivilegedIntentsRequired:
         print("Discord refused an intent this bot asked for; see the README's set-up section.", file=sys.stderr)
         return 1
+    except discord.Forbidden as exc:
+        where = f"server {settings.dev_guild_id}" if settings.dev_guild_id else "this application"
+        print(
+            f"Discord refused to register the commands for {where} ({exc.text or exc.status}). Check that the bot "
+            "was invited there with the bot and applications.commands scopes.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

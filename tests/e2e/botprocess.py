@@ -50,6 +50,17 @@ class BotProcess:
         self.process.send_signal(signal.SIGKILL)
         await self._collect()
 
+    async def stop_with(self, signum: signal.Signals, grace: float = 20) -> int:
+        """Ask the bot to stop with a signal and wait for it to exit; return its exit status."""
+        assert self.process is not None
+        process = self.process
+        process.send_signal(signum)
+        output, _ = await asyncio.wait_for(process.communicate(), grace)
+        self.logs.append(output.decode(errors="replace"))
+        self.process = None
+        assert process.returncode is not None
+        return process.returncode
+
     async def terminate(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()

@@ -1,0 +1,134 @@
+"""Operations: graceful shutdown and resume, `sync`, `backup` during a quiz, JSON logs, --help everywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.botprocess import BotProcess
+from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID
+from tests.e2e.test_quiz_e2e import answer_ids, embed, questions, wait_titles
+from tests.fakediscord import FakeDiscord
+
+
+async def start_quiz(fake: FakeDiscord) -> dict[str, Any]:
+    handle = await fake.invoke(
+        "ketamine quiz start", guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=fake.make_member(1, "starter")
+    )
+    assert embed((await handle.response(10))["data"])["title"] == "Quiz starting"
+    await fake.wait_for(lambda: len(questions(fake)) == 1, 15, "first question")
+    return questions(fake)[0]
+
+
+async def answer(fake: FakeDiscord, message: dict[str, Any], user: int) -> None:
+    handle = await fake.click(message, answer_ids(message)[0], member=fake.make_member(user, f"m{user}"))
+    assert embed((await handle.response(5))["data"])["title"].startswith("Locked in")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_graceful_shutdown_then_resume(fake_discord: FakeDiscord, tmp_path: Path, signum: signal.Signals) -> None:
+    fake = fake_discord
+    fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
+    bot = BotProcess(fake, tmp_path, QUIZ_SECONDS="4", QUIZ_QUESTIONS="2", QUIZ_REVEAL_SECONDS="0.2")
+    await bot.start()
+    try:
+        first = await start_quiz(fake)
+        await answer(fake, first, 2)
+        await answer(fake, first, 3)
+        assert await bot.stop_with(signum) == 0
+        assert "shut down cleanly" in bot.log
+        with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+            assert db.execute("SELECT COUNT(*) FROM quiz_answers").fetchone()[0] == 2
+            assert db.execute("SELECT state FROM quiz_sessions").fetchone()[0] in {"asking", "revealing"}
+
+        await bot.start()
+        await answer(fake, first, 4)  # the quiz resumed: the same question still takes answers
+        await wait_titles(fake, "Quiz over · results", timeout=30)
+    finally:
+        await bot.terminate()
+    assert "resumed 1 running quiz" in bot.log and "Traceback" not in bot.log
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM quiz_answers WHERE position = 0").fetchone()[0] == 3
+
+
+def cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DEV_GUILD_ID", "CONTENT_DIR"}}
+    environment.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=60
+    )
+
+
+async def test_backup_during_a_quiz_holds_every_earlier_answer(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    fake = fake_discord
+    fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
+    bot = BotProcess(fake, tmp_path, QUIZ_SECONDS="60", QUIZ_QUESTIONS="2")
+    await bot.start()
+    try:
+        first = await start_quiz(fake)
+        for user in range(2, 12):
+            await answer(fake, first, user)
+        result = await asyncio.to_thread(cli, tmp_path, "backup", str(tmp_path / "backups" / "copy.sqlite3"))
+        assert result.returncode == 0, result.stderr
+        assert "backed up" in result.stdout and "100%" in result.stderr
+        await answer(fake, first, 12)  # the bot goes on while and after the backup runs
+    finally:
+        await bot.terminate()
+    with sqlite3.connect(tmp_path / "backups" / "copy.sqlite3") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        users = {r[0] for r in copy.execute("SELECT user_id FROM quiz_answers")}
+    assert users == set(range(2, 12))
+
+
+async def test_sync_command_pushes_globally_or_to_one_guild(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    fake_discord.add_guild(777, channels=[778])
+    env = {
+        "DISCORD_TOKEN": "fake-token",
+        "DISCORD_API_URL": fake_discord.api_base,
+        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+    }
+    to_guild = await asyncio.to_thread(cli, tmp_path, "sync", "--guild", "777", env=env)
+    assert to_guild.returncode == 0, to_guild.stderr
+    assert [c["name"] for c in fake_discord.guild_commands[777]] == ["ketamine"] and fake_discord.global_commands == []
+    globally = await asyncio.to_thread(cli, tmp_path, "sync", env=env)
+    assert globally.returncode == 0, globally.stderr
+    assert [c["name"] for c in fake_discord.global_commands] == ["ketamine"]
+    assert fake_discord.identify_count == 0, "sync talks REST only; it never connects to the gateway"
+
+
+async def test_sync_to_a_server_the_bot_is_not_in(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    env = {
+        "DISCORD_TOKEN": "t",
+        "DISCORD_API_URL": fake_discord.api_base,
+        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+    }
+    result = await asyncio.to_thread(cli, tmp_path, "sync", "--guild", "31337", env=env)
+    assert result.returncode == 1 and "applications.commands" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sync_without_token_says_what_is_missing(tmp_path: Path) -> None:
+    result = cli(tmp_path, "sync")
+    assert result.returncode == 2 and "DISCORD_TOKEN" in result.stderr
+
+
+def test_json_logs_and_migrate(tmp_path: Path) -> None:
+    result = cli(tmp_path, "--log-json", "migrate")
+    assert result.returncode == 0 and "schema version" in result.stdout
+    entries = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert entries and all({"time", "level", "logger", "message"} <= set(e) for e in entries)
+    assert any("migrated from version 0" in e["message"] for e in entries)
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["console"], ["check"], ["sync"], ["migrate"], ["backup"]])
+def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
+    result = cli(tmp_path, *command, "--help")
+    assert result.returncode == 0 and "usage: python -m bot" in result.stdout
