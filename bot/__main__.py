@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     push = commands.add_parser("sync", help="push the slash commands to Discord now, then exit")
     push.add_argument("--guild", type=int, metavar="ID", help="to this server only (instant) instead of globally")
     commands.add_parser("migrate", help="apply pending database migrations and print the schema version")
+    commands.add_parser("health", help="exit 0 while a running bot is connected to Discord (for health checks)")
     backup = commands.add_parser("backup", help="copy the database to PATH, safely while the bot runs")
     backup.add_argument("path", type=Path, metavar="PATH", help="a new file for the copy")
     parser.set_defaults(command="run", sync=False, no_sync=False)
@@ -67,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return admin.check(settings)
+        if args.command == "health":
+            return asyncio.run(admin.health(settings))
         if args.command == "migrate":
             return asyncio.run(admin.migrate(settings))
         if args.command == "backup":

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from pathlib import Path
 
 from bot.core.content.library import ContentLibrary
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.migrator import latest_version
+from bot.storage.repositories.meta import HEARTBEAT_KEY, MetaRepository
 
 
 def check(settings: Settings) -> int:
@@ -64,3 +66,24 @@ async def _copy(source: Path, target: Path) -> None:
         await db.backup(target, progress)
     finally:
         await db.close()
+
+
+HEARTBEAT_STALE_MS = 180_000
+
+
+async def health(settings: Settings) -> int:
+    """Exit 0 while a running bot is connected to Discord (it records a heartbeat every 30 s), else 1."""
+    db = await Database.open(settings.database_path)
+    try:
+        beat = await MetaRepository(db).get(HEARTBEAT_KEY)
+    finally:
+        await db.close()
+    if beat is None:
+        print("unhealthy: no heartbeat recorded yet", file=sys.stderr)
+        return 1
+    age = time.time() * 1000 - int(beat)
+    if age > HEARTBEAT_STALE_MS:
+        print(f"unhealthy: last heartbeat {age / 1000:.0f} s ago", file=sys.stderr)
+        return 1
+    print(f"healthy: last heartbeat {age / 1000:.0f} s ago")
+    return 0

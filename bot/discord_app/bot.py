@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -22,8 +23,11 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.quiz import QuizService
 from bot.services.router import Router
 from bot.settings import Settings
+from bot.storage.repositories.meta import HEARTBEAT_KEY
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30
 
 
 def intents() -> discord.Intents:
@@ -55,6 +59,7 @@ class StudyBot(commands.Bot):
         self.settings = settings
         self.sync_mode = sync_mode
         self.sync_only = sync_only
+        self._heartbeat: asyncio.Task[None] | None = None
         self.clock: Clock = clock or SystemClock()
         self._app: App | None = None
         self._router: Router | None = None
@@ -86,9 +91,27 @@ class StudyBot(commands.Bot):
         await sync_tree(self.tree, self._app.meta, self.application_id, self.sync_mode, self.settings.dev_guild_id)
         if not self.sync_only:
             await self.services.start()
+            self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
+
+    async def _beat(self) -> None:
+        """Record that the bot is connected, for ``python -m bot health`` (the container health check)."""
+        while not self.is_closed():
+            if self.is_ready():
+                await self._record_heartbeat()
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def _record_heartbeat(self) -> None:
+        if self._app is None:
+            return
+        try:
+            await self._app.meta.set(HEARTBEAT_KEY, str(self.clock.now_ms()))
+        except Exception:
+            log.warning("could not record the heartbeat", exc_info=True)
 
     async def close(self) -> None:
         """Stop taking commands and clicks, let those in flight finish, stop the timers, then disconnect."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         if self.services is not None:
             await self.services.router.drain(grace_seconds=10)
             await self.services.stop()
@@ -99,6 +122,7 @@ class StudyBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        await self._record_heartbeat()
         if self.services is not None:
             await self.services.privacy.reconcile(guild.id for guild in self.guilds)
 

@@ -132,3 +132,27 @@ def test_json_logs_and_migrate(tmp_path: Path) -> None:
 def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     result = cli(tmp_path, *command, "--help")
     assert result.returncode == 0 and "usage: python -m bot" in result.stdout
+
+
+async def test_health_follows_the_heartbeat(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    fake_discord.add_guild(GUILD_ID, channels=[CHANNEL_ID])
+    assert (await asyncio.to_thread(cli, tmp_path, "health")).returncode == 1  # never ran
+    bot = BotProcess(fake_discord, tmp_path)
+    await bot.start()
+    try:
+
+        async def healthy() -> bool:
+            return (await asyncio.to_thread(cli, tmp_path, "health")).returncode == 0
+
+        for _ in range(40):
+            if await healthy():
+                break
+            await asyncio.sleep(0.25)
+        else:
+            raise AssertionError("the running bot never became healthy")
+    finally:
+        await bot.terminate()
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'heartbeat_ms'")
+    stale = await asyncio.to_thread(cli, tmp_path, "health")
+    assert stale.returncode == 1 and "unhealthy" in stale.stderr

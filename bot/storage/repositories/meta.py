@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bot.storage.database import Database, now
 
+HEARTBEAT_KEY = "heartbeat_ms"
+"""When a running, connected bot last said so (UTC ms): read by the health check."""
+
 
 class MetaRepository:
     def __init__(self, db: Database) -> None:
