@@ -100,3 +100,24 @@ def test_console_runs_a_quiz_answered_by_letter(tmp_path: Path) -> None:
 def test_console_letter_without_a_quiz(tmp_path: Path) -> None:
     result = run_console(tmp_path, "a\n")
     assert result.returncode == 0 and "No quiz question is open" in result.stdout
+
+
+def test_check_command_fails_with_one_line_per_problem(tmp_path: Path) -> None:
+    content = tmp_path / "content" / "ketamine"
+    (content / "topics").mkdir(parents=True)
+    for name in ("module.yaml", "sources.yaml"):
+        (content / name).write_text((PROJECT_ROOT / "content" / "ketamine" / name).read_text(encoding="utf-8"))
+    (content / "topics" / "a.yaml").write_text("id: a\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "CONTENT_DIR": str(tmp_path / "content")},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    problems = [line for line in result.stderr.splitlines() if "a.yaml" in line]
+    assert problems and all("required field is missing" in line for line in problems)
+    assert "Traceback" not in result.stderr

@@ -135,6 +135,10 @@ class StudyBot(commands.Bot):
         if self.services is not None:
             await self.services.privacy.server_back(guild.id)
 
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Discord announces a server again (a re-invite can arrive this way): its data stays."""
+        await self.on_guild_join(guild)
+
     async def handle_action(self, interaction: discord.Interaction, action: str, values: Sequence[str]) -> None:
         """A button or menu click: the router decides, the reply replaces the message (errors go to the clicker)."""
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,3 +141,24 @@ async def test_names_echoed_by_the_bot_cannot_ping(fake: FakeDiscord, tmp_path: 
         assert "@everyone" not in text.replace("\\@everyone", "")
     assert fake.allowed_mentions and all(m == {"parse": []} for m in fake.allowed_mentions)
     assert fake.errors == []
+
+
+async def test_removal_from_a_server_starts_its_grace_period(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, bot_settings(tmp_path)) as bot:
+        await run(fake, "ketamine settings set", manage=True, setting="questions", value="5")
+        fake.remove_guild(GUILD_ID)
+
+        async def departed() -> list[Any]:
+            return await bot.app.db.fetch_all("SELECT guild_id FROM guild_departures")
+
+        for _ in range(50):
+            if await departed():
+                break
+            await asyncio.sleep(0.05)
+        assert [r["guild_id"] for r in await departed()] == [GUILD_ID]
+        fake.add_guild(GUILD_ID, channels=[CHANNEL_ID, STUDY])  # invited back in time: nothing is deleted
+        for _ in range(50):
+            if not await departed():
+                break
+            await asyncio.sleep(0.05)
+        assert await departed() == []
