@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from bot.services.app import App
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
-from tests.helpers import make_settings
 from tests.quizkit import FakeClock, RecordingPublisher
 
 DAY = 86_400_000
@@ -19,17 +13,6 @@ DAY = 86_400_000
 
 def member(user: int, guild: int = 10, channel: int = 20) -> Caller:
     return Caller(user_id=user, display_name=f"user{user}", guild_id=guild, channel_id=channel)
-
-
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    app = await App.open(make_settings(tmp_path))
-    bundle = Services.create(app, FakeClock(), RecordingPublisher())
-    try:
-        yield bundle
-    finally:
-        await bundle.stop()
-        await app.close()
 
 
 async def answer_one(services: Services, caller: Caller) -> None:

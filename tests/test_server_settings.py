@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.core.errors import InvalidInput
 from bot.core.server_settings import ServerSettings, decode, parse_setting
-from bot.services.app import App
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
-from tests.helpers import make_settings
-from tests.quizkit import FakeClock, RecordingPublisher
 
 ADMIN = Caller(user_id=1, display_name="admin", guild_id=10, channel_id=20, can_manage_guild=True)
 MEMBER = Caller(user_id=2, display_name="member", guild_id=10, channel_id=20)
 TOPICS = ["overview", "mechanism", "risks"]
-
-
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    app = await App.open(make_settings(tmp_path))
-    bundle = Services.create(app, FakeClock(), RecordingPublisher())
-    try:
-        yield bundle
-    finally:
-        await bundle.stop()
-        await app.close()
 
 
 @pytest.mark.parametrize(

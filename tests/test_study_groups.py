@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from bot.services.app import App
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
-from tests.helpers import make_settings
 from tests.quizkit import FakeClock, RecordingPublisher
 
 GUILD = 10
@@ -25,17 +20,11 @@ def member(user: int = 2, channel: int = STUDY) -> Caller:
     return Caller(user_id=user, display_name=f"user{user}", guild_id=GUILD, channel_id=channel)
 
 
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    app = await App.open(make_settings(tmp_path))
-    publisher = RecordingPublisher()
+@pytest.fixture(autouse=True)
+def foreign_channel(services: Services) -> None:
+    publisher = services.quiz.publisher
+    assert isinstance(publisher, RecordingPublisher)
     publisher.channel_guilds[FOREIGN] = 555  # a channel of another server
-    bundle = Services.create(app, FakeClock(), publisher)
-    try:
-        yield bundle
-    finally:
-        await bundle.stop()
-        await app.close()
 
 
 async def test_only_manage_server_changes_study_groups(services: Services) -> None:

@@ -8,8 +8,6 @@ while the bot was down is made once at start-up if its window is still open.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import secrets
 from datetime import datetime, time, timedelta
@@ -18,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.core.content.library import ContentModule
 from bot.services.app import App
 from bot.services.clock import Clock
+from bot.services.periodic import Periodic
 from bot.services.quiz import QuizService
 from bot.services.server_settings import SettingsService
 from bot.storage.repositories.study import StudyChannel, StudyRepository
@@ -46,8 +45,7 @@ class DailyService:
         self.quiz = quiz
         self.server_settings = server_settings
         self.study = study
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
+        self._loop = Periodic("question-of-the-day", TICK_MS, self.tick, clock)
 
     async def tick(self) -> int:
         """Post every question of the day that is due now; return how many were posted."""
@@ -80,21 +78,7 @@ class DailyService:
         return modules[0] if modules else None
 
     def start(self) -> None:
-        self._stop.clear()
-        self._task = asyncio.create_task(self._run(), name="question-of-the-day")
+        self._loop.start()
 
     async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("the question-of-the-day schedule failed; trying again at the next tick")
-            await self.clock.wait(self.clock.now_ms() + TICK_MS, self._stop)
+        await self._loop.stop()

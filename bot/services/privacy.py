@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Iterable
@@ -15,6 +13,7 @@ from bot.core.render import footer
 from bot.core.reply import Attachment, Button, Reply
 from bot.services.catalog import Caller, CommandSpec
 from bot.services.clock import Clock
+from bot.services.periodic import Periodic
 from bot.storage.database import Database
 from bot.storage.repositories.privacy import PrivacyRepository
 
@@ -30,8 +29,7 @@ class PrivacyService:
         self.repo = PrivacyRepository(db)
         self.clock = clock
         self.retention_days = retention_days
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
+        self._loop = Periodic("privacy-purge", PURGE_EVERY_MS, self.purge, clock)
 
     def command_specs(self, module: ContentModule) -> list[CommandSpec]:
         return [
@@ -104,21 +102,7 @@ class PrivacyService:
         return purged
 
     def start(self) -> None:
-        self._stop.clear()
-        self._task = asyncio.create_task(self._run(), name="privacy-purge")
+        self._loop.start()
 
     async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self.purge()
-            except Exception:
-                log.exception("purging the data of departed servers failed; trying again later")
-            await self.clock.wait(self.clock.now_ms() + PURGE_EVERY_MS, self._stop)
+        await self._loop.stop()
