@@ -36,5 +36,8 @@ pytest: $(STAMP_DEV)
 
 test: lint typecheck pytest
 
+bench: $(STAMP_DEV)
+	$(BIN)/python -m bench $(ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

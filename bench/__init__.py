@@ -1,0 +1,1 @@
+"""The benchmark: the study bot against a bare discord.py bot through the fake Discord (see README.md here)."""
