@@ -167,6 +167,9 @@ async def _run_until_signalled(bot: StudyBot, token: str) -> None:
         runner.result()
         return
     log.info("stop requested: finishing work in flight, then shutting down")
+    with contextlib.suppress(TimeoutError):
+        # A stop during start-up waits for discord.py to finish announcing servers, which it cannot do once closed.
+        await asyncio.wait_for(bot.wait_until_ready(), 5)
     await bot.close()
     with contextlib.suppress(asyncio.CancelledError):
         await runner

@@ -60,6 +60,8 @@ class StudyBot(commands.Bot):
         self.sync_mode = sync_mode
         self.sync_only = sync_only
         self._heartbeat: asyncio.Task[None] | None = None
+        self._ready_work: asyncio.Task[None] | None = None
+        self._closing = False
         self.clock: Clock = clock or SystemClock()
         self._app: App | None = None
         self._router: Router | None = None
@@ -110,8 +112,11 @@ class StudyBot(commands.Bot):
 
     async def close(self) -> None:
         """Stop taking commands and clicks, let those in flight finish, stop the timers, then disconnect."""
+        self._closing = True
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        if self._ready_work is not None:
+            await asyncio.wait({self._ready_work}, timeout=10)
         if self.services is not None:
             await self.services.router.drain(grace_seconds=10)
             await self.services.stop()
@@ -122,6 +127,13 @@ class StudyBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        if self._closing:
+            return
+        self._ready_work = asyncio.create_task(self._after_ready(), name="after-ready")
+        await asyncio.shield(self._ready_work)
+
+    async def _after_ready(self) -> None:
+        """Database work when connected; ``close`` waits for it so it never meets a closed database."""
         await self._record_heartbeat()
         if self.services is not None:
             await self.services.privacy.reconcile(guild.id for guild in self.guilds)

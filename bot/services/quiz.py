@@ -369,15 +369,18 @@ class QuizService:
         if choice >= len(question.choices):
             raise NotFound("That choice does not exist for this question.")
         now = self.clock.now_ms()
-        existing = await self.repo.answer_of(session_id, position, caller.user_id)
-        if existing is not None:
-            return _ack(f"You already answered {quiz_render.letter(existing.choice)}", "One answer per question.")
-        if position != session.position or asked.revealed_ms is not None or asked.asked_ms is None:
-            raise InvalidInput("That question is closed. Answer the current one.")
-        if asked.deadline_ms is not None and now > asked.deadline_ms:
-            raise InvalidInput("Time is up for that question.")
+        asked_ms = asked.asked_ms
+        closed = position != session.position or asked.revealed_ms is not None or asked_ms is None
+        late = asked.deadline_ms is not None and now > asked.deadline_ms
+        if closed or late or asked_ms is None:
+            existing = await self.repo.answer_of(session_id, position, caller.user_id)
+            if existing is not None:
+                return _ack(f"You already answered {quiz_render.letter(existing.choice)}", "One answer per question.")
+            raise InvalidInput(
+                "That question is closed. Answer the current one." if closed else "Time is up for that question."
+            )
         correct = choice == question.answer
-        points = score(correct, now, asked.asked_ms, asked.deadline_ms or now, session.rules)
+        points = score(correct, now, asked_ms, asked.deadline_ms or now, session.rules)
         new = StoredAnswer(
             session_id=session_id,
             position=position,
@@ -390,13 +393,13 @@ class QuizService:
             answered_ms=now,
         )
         try:
-            stored = await self.repo.record_answer(new)
+            stored, fresh = await self.repo.record_answer(new, caller.display_name)
         except LookupError:
             raise InvalidInput("That question is closed. Answer the current one.") from None
-        if stored != new:
+        if not fresh:
             return _ack(f"You already answered {quiz_render.letter(stored.choice)}", "One answer per question.")
-        await self.repo.remember_member(session.guild_id, caller.user_id, caller.display_name, now)
-        self._poke(session_id)
+        if position > 0:
+            self._poke(session_id)  # the first question is never revealed early: nothing to re-check
         return _ack(f"Locked in: {quiz_render.letter(choice)}", "The answer is revealed when time is up.")
 
     # Driving quizzes -----------------------------------------------------------------------------
@@ -516,11 +519,11 @@ class QuizService:
             await self._reask(session, asked.position)
             return
         wake = self._wake.setdefault(session.id, asyncio.Event())
+        earlier = await self.repo.players(session.id, before=asked.position) if asked.position else set()
         while self.clock.now_ms() < asked.deadline_ms:
-            answers = await self.repo.answers(session.id)
-            earlier = {a.user_id for a in answers if a.position < asked.position}
-            now_answered = {a.user_id for a in answers if a.position == asked.position}
-            if reveal_early(asked.position, earlier, now_answered):
+            if earlier and reveal_early(
+                asked.position, earlier, await self.repo.players(session.id, at=asked.position)
+            ):
                 break
             wake.clear()
             await self.clock.wait(asked.deadline_ms, wake)

@@ -7,6 +7,7 @@ question is not yet revealed, so it can happen once.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -130,9 +131,39 @@ def _session(row: Any) -> QuizSession:
     return QuizSession.model_validate(dict(row))
 
 
+_INSERT_ANSWER = (
+    f"INSERT INTO quiz_answers ({_ANSWER_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM "
+    "quiz_questions WHERE session_id = ? AND position = ? AND revealed_ms IS NULL AND asked_ms IS NOT NULL) "
+    "ON CONFLICT (session_id, position, user_id) DO NOTHING"
+)
+_UPSERT_MEMBER = (
+    "INSERT INTO members (guild_id, user_id, display_name, updated_ms) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name, "
+    "updated_ms = excluded.updated_ms"
+)
+
+
+def _answer_params(answer: StoredAnswer) -> tuple[object, ...]:
+    return (
+        answer.session_id,
+        answer.position,
+        answer.user_id,
+        answer.guild_id,
+        answer.topic,
+        answer.choice,
+        int(answer.correct),
+        answer.points,
+        answer.answered_ms,
+        answer.session_id,
+        answer.position,
+    )
+
+
 class QuizRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._pending: list[tuple[StoredAnswer, str, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     # Sessions ------------------------------------------------------------------------------------
 
@@ -300,38 +331,61 @@ class QuizRepository:
         )
         return None if row is None else AskedQuestion.model_validate(dict(row))
 
-    async def record_answer(self, answer: StoredAnswer) -> StoredAnswer:
-        """Store an answer unless this member already answered, or the question is closed.
+    async def record_answer(self, answer: StoredAnswer, display_name: str) -> tuple[StoredAnswer, bool]:
+        """Store an answer (and the member's display name) unless this member already answered, or the
+        question is closed. Returns the stored answer and whether it is this new one (False: the member's
+        earlier answer). Raises LookupError when the question is no longer open for answers.
 
-        Returns the stored answer: the new one, or the member's earlier one (compare ``choice``).
-        Raises LookupError when the question is no longer open for answers.
+        Answers arriving together are committed together (one transaction, one disk sync), and each call
+        returns only after its commit: a click is acknowledged only once its answer is durable.
         """
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                f"INSERT INTO quiz_answers ({_ANSWER_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM quiz_questions "
-                "WHERE session_id = ? AND position = ? AND revealed_ms IS NULL AND asked_ms IS NOT NULL) "
-                "ON CONFLICT (session_id, position, user_id) DO NOTHING",
-                (
-                    answer.session_id,
-                    answer.position,
-                    answer.user_id,
-                    answer.guild_id,
-                    answer.topic,
-                    answer.choice,
-                    int(answer.correct),
-                    answer.points,
-                    answer.answered_ms,
-                    answer.session_id,
-                    answer.position,
-                ),
-            )
-            inserted = cursor.rowcount == 1
-        if inserted:
-            return answer
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((answer, display_name, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_answers(), name="answer-writer")
+        if await done:
+            return answer, True
         existing = await self.answer_of(answer.session_id, answer.position, answer.user_id)
         if existing is None:
             raise LookupError("question closed")
-        return existing
+        return existing, False
+
+    async def _flush_answers(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            inserted: list[bool] = []
+            try:
+                async with self._db.transaction() as conn:
+                    for answer, name, _ in batch:
+                        cursor = await conn.execute(_INSERT_ANSWER, _answer_params(answer))
+                        inserted.append(cursor.rowcount == 1)
+                        if inserted[-1]:
+                            await conn.execute(
+                                _UPSERT_MEMBER, (answer.guild_id, answer.user_id, name[:100], answer.answered_ms)
+                            )
+            except BaseException as exc:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc if isinstance(exc, Exception) else RuntimeError("answer writer stopped"))
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for (_, _, done), ok in zip(batch, inserted, strict=True):
+                if not done.done():
+                    done.set_result(ok)
+
+    async def players(self, session_id: int, *, before: int | None = None, at: int | None = None) -> set[int]:
+        """Members who answered a question of a session: any before position ``before``, or the one ``at``."""
+        if before is not None:
+            condition, position = "position < ?", before
+        elif at is not None:
+            condition, position = "position = ?", at
+        else:
+            raise ValueError("give before= or at=")
+        rows = await self._db.fetch_all(
+            f"SELECT DISTINCT user_id FROM quiz_answers WHERE session_id = ? AND {condition}", (session_id, position)
+        )
+        return {int(r["user_id"]) for r in rows}
 
     async def answer_of(self, session_id: int, position: int, user_id: int) -> StoredAnswer | None:
         row = await self._db.fetch_one(
@@ -360,12 +414,7 @@ class QuizRepository:
 
     async def remember_member(self, guild_id: int, user_id: int, display_name: str, now_ms: int) -> None:
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO members (guild_id, user_id, display_name, updated_ms) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name, "
-                "updated_ms = excluded.updated_ms",
-                (guild_id, user_id, display_name[:100], now_ms),
-            )
+            await conn.execute(_UPSERT_MEMBER, (guild_id, user_id, display_name[:100], now_ms))
 
     async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
         if not user_ids:
