@@ -111,6 +111,8 @@ class QuizService:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wake: dict[int, asyncio.Event] = {}
         self._shown_reveal: set[tuple[int, int]] = set()
+        self._open: dict[int, tuple[QuizSession, AskedQuestion]] = {}
+        """Session id -> (session, its open question), for questions posted and not yet closed."""
 
     # The catalogue -------------------------------------------------------------------------------
 
@@ -321,6 +323,7 @@ class QuizService:
             raise NotFound("No quiz is running in this channel.")
         if caller.user_id != session.starter_id and not caller.can_manage_guild:
             raise InvalidInput("Only the member who started this quiz, or someone with Manage Server, can stop it.")
+        self._open.pop(session.id, None)
         if await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms()):
             self._poke(session.id)
             task = self._tasks.get(session.id)
@@ -353,15 +356,25 @@ class QuizService:
         return Reply(title="Quiz status", body="\n".join(lines), footer=module.info.disclaimer, ephemeral=True)
 
     async def answer(self, caller: Caller, session_id: int, position: int, choice: int) -> Reply:
-        """A click on an answer button, checked against the database; acknowledged to the clicker alone."""
-        session = await self.repo.get(session_id)
-        if session is None:
-            raise NotFound("That quiz does not exist (any more).")
+        """A click on an answer button, checked against the database; acknowledged to the clicker alone.
+
+        The open question of each quiz this process drives is kept in memory (its rows cannot change while it
+        is open), so a click on it costs no read; the insert itself still refuses a question already closed.
+        """
+        live = self._open.get(session_id)
+        asked: AskedQuestion | None
+        if live is not None and live[1].position == position:
+            session, asked = live
+        else:
+            found = await self.repo.get(session_id)
+            if found is None:
+                raise NotFound("That quiz does not exist (any more).")
+            session = found
+            asked = await self.repo.question(session_id, position)
         if caller.guild_id != session.guild_id:
             raise NotFound("That quiz belongs to another server.")
         if not session.state.running:
             raise InvalidInput("This quiz is over. Start a new one with the quiz start command.")
-        asked = await self.repo.question(session_id, position)
         module = self.app.library.module(session.module)
         question = _question(module, asked)
         if asked is None or question is None or module is None:
@@ -511,6 +524,19 @@ class QuizService:
             await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms())
             return
         await self.repo.set_message(session.id, asked.position, message_id)
+        await self._remember_open(session.id, asked.position)
+
+    async def _remember_open(self, session_id: int, position: int) -> None:
+        """Keep an open question's rows for clicks, read back so the cache holds exactly what is stored."""
+        fresh = await self.repo.get(session_id)
+        question = await self.repo.question(session_id, position)
+        if (
+            fresh is not None
+            and question is not None
+            and fresh.state is QuizState.ASKING
+            and fresh.position == position
+        ):
+            self._open[session_id] = (fresh, question)
 
     async def _run_question(self, session: QuizSession, asked: AskedQuestion) -> None:
         if asked.message_id is None or asked.deadline_ms is None:
@@ -518,6 +544,8 @@ class QuizService:
             session = session.model_copy(update={"state": QuizState.REVEALING})
             await self._reask(session, asked.position)
             return
+        if session.id not in self._open:
+            await self._remember_open(session.id, asked.position)  # resumed after a restart
         wake = self._wake.setdefault(session.id, asyncio.Event())
         earlier = await self.repo.players(session.id, before=asked.position) if asked.position else set()
         while self.clock.now_ms() < asked.deadline_ms:
@@ -530,6 +558,7 @@ class QuizService:
             current = await self.repo.get(session.id)
             if current is None or current.state is not QuizState.ASKING:
                 return
+        self._open.pop(session.id, None)
         if await self.repo.reveal(session.id, asked.position, self.clock.now_ms()):
             await self._show_reveal(session, asked)
 
