@@ -117,6 +117,14 @@ _QUESTION_COLUMNS = "session_id, position, question_id, message_id, asked_ms, de
 _ANSWER_COLUMNS = "session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms"
 
 
+_TOTALS = (
+    "SELECT a.user_id, m.display_name, SUM(a.points) AS points, COUNT(*) AS answered, SUM(a.correct) AS correct "
+    "FROM quiz_answers a JOIN quiz_sessions s ON s.id = a.session_id "
+    "LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id"
+)
+"""Each member's totals over answers ``a`` (with their sessions ``s``); add WHERE and GROUP BY."""
+
+
 def _scope(guild_id: int, since_ms: int | None, channel_id: int | None) -> tuple[str, list[int]]:
     """The WHERE clause (over answers ``a`` joined to sessions ``s``) for a leaderboard's scope."""
     where = "a.guild_id = ? AND a.answered_ms >= ?"
@@ -432,9 +440,7 @@ class QuizRepository:
         """Members by points in a server or one of its channels (all time, or since ``since_ms``), best first."""
         where, params = _scope(guild_id, since_ms, channel_id)
         rows = await self._db.fetch_all(
-            "SELECT a.user_id, m.display_name, SUM(a.points) AS points, COUNT(*) AS answered, "
-            "SUM(a.correct) AS correct FROM quiz_answers a JOIN quiz_sessions s ON s.id = a.session_id "
-            f"LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id WHERE {where} "
+            f"{_TOTALS} WHERE {where} "
             "GROUP BY a.user_id, m.display_name ORDER BY points DESC, correct DESC, a.user_id LIMIT ?",
             [*params, limit],
         )
@@ -446,10 +452,7 @@ class QuizRepository:
         """A member's 1-based rank and totals in that scope, or None when they have no answers there."""
         where, params = _scope(guild_id, since_ms, channel_id)
         mine = await self._db.fetch_one(
-            "SELECT a.user_id, m.display_name, SUM(a.points) AS points, COUNT(*) AS answered, "
-            "SUM(a.correct) AS correct FROM quiz_answers a JOIN quiz_sessions s ON s.id = a.session_id "
-            f"LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id WHERE {where} "
-            "AND a.user_id = ? GROUP BY a.user_id, m.display_name",
+            f"{_TOTALS} WHERE {where} AND a.user_id = ? GROUP BY a.user_id, m.display_name",
             [*params, user_id],
         )
         if mine is None:
