@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import migrator
+from bot.storage import database, migrator
 from bot.storage.database import Database
 from bot.storage.migrator import Migration, SchemaTooNew
 from bot.storage.repositories.meta import MetaRepository
@@ -60,7 +60,8 @@ async def test_failed_migration_leaves_nothing_behind(tmp_path: Path, monkeypatc
     assert tables == set(), "every pending migration is applied in one transaction, or none is"
 
 
-async def test_online_backup_while_writing(tmp_path: Path) -> None:
+async def test_online_backup_while_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "BACKUP_STEP_PAGES", 8)  # several steps, so writes can land between them
     db = await Database.open(tmp_path / "live.sqlite3")
     meta = MetaRepository(db)
     try:
@@ -77,7 +78,7 @@ async def test_online_backup_while_writing(tmp_path: Path) -> None:
             tmp_path / "copies" / "backup.sqlite3", progress=lambda left, total: pages.append((left, total))
         )
         await writer
-        assert pages and pages[-1][0] == 0
+        assert len(pages) > 1 and pages[-1][0] == 0
     finally:
         await db.close()
     with sqlite3.connect(tmp_path / "copies" / "backup.sqlite3") as copy:
@@ -85,3 +86,27 @@ async def test_online_backup_while_writing(tmp_path: Path) -> None:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert copy.execute("PRAGMA user_version").fetchone()[0] == migrator.latest_version()
     assert {f"before-{i}" for i in range(200)} <= keys
+
+
+async def test_backup_waits_for_a_write_transaction_in_progress(tmp_path: Path) -> None:
+    """Regression: a backup started while another task was inside a transaction used to hang forever.
+
+    The copy ran on the connection's worker thread while the transaction's next statement queued behind
+    it, and SQLite keeps refusing to copy from a connection that is mid-write.
+    """
+    db = await Database.open(tmp_path / "live.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value, updated_at) VALUES ('first', '1', 0)")
+            backup = asyncio.create_task(db.backup(tmp_path / "copy.sqlite3"))
+            await asyncio.sleep(0.05)  # the backup has started and is waiting for the transaction
+            assert not backup.done()
+            await asyncio.wait_for(
+                conn.execute("INSERT INTO meta (key, value, updated_at) VALUES ('second', '2', 0)"), 10
+            )
+        await asyncio.wait_for(backup, 10)
+    finally:
+        await db.close()
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        keys = {r[0] for r in copy.execute("SELECT key FROM meta")}
+    assert {"first", "second"} <= keys, "the copy is taken after the transaction committed"

@@ -21,6 +21,11 @@ from bot.storage.migrator import SchemaTooNew, available
 log = logging.getLogger(__name__)
 
 
+# Pages copied per backup step (4 MiB at SQLite's default 4 KiB page). Another process writing between
+# steps makes SQLite start the copy again, so steps are large enough to finish quickly under a busy bot.
+BACKUP_STEP_PAGES = 1024
+
+
 def now() -> int:
     """Integer UTC seconds, the only timestamp format stored."""
     return int(time.time())
@@ -62,6 +67,11 @@ class Database:
         """Copy the live database to ``target`` with SQLite's online backup API: safe while the bot runs.
 
         ``progress(remaining, total)`` is called as pages are copied (so a long backup can show progress).
+
+        The copy holds the write lock. It runs on this connection's one worker thread, and SQLite refuses
+        (SQLITE_LOCKED, retried forever) to copy from a connection that is inside a write transaction; a
+        transaction begun by another task would wait for its next statement behind the copy, and neither
+        would ever finish. Writers queue on the lock instead, and nothing else could use the thread anyway.
         """
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
         destination = await aiosqlite.connect(target)
@@ -71,7 +81,8 @@ class Database:
                 if progress is not None:
                     progress(remaining, total)
 
-            await self._conn.backup(destination, pages=256, progress=report)
+            async with self._write_lock:
+                await self._conn.backup(destination, pages=BACKUP_STEP_PAGES, progress=report)
         finally:
             await destination.close()
 
