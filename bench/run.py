@@ -14,6 +14,8 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -50,6 +52,7 @@ class Options:
     quiet_wait: float
     output: Path
     quick: bool
+    profile: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,12 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         help="before each bot process, wait up to this many seconds for other work on the machine to stop (0: never)",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "bench-results" / "latest.json", help="JSON file")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample each bot with py-spy during every measured run; collapsed stacks go to DIR (figures are slower)",
+    )
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     options = Options(
@@ -99,9 +108,12 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         quiet_wait=args.quiet_wait,
         output=args.output,
         quick=quick,
+        profile=args.profile,
     )
     if options.count < 1 or options.inflight < 1 or options.repeats < 1 or options.warmup < 0 or options.guilds < 1:
         parser.error("--count, --inflight, --repeats and --guilds must be at least 1, --warmup at least 0")
+    if options.profile is not None and shutil.which("py-spy") is None:
+        parser.error("--profile needs py-spy on PATH: pip install py-spy (it is not one of the project's dependencies)")
     return options
 
 
@@ -233,8 +245,34 @@ async def run_workload(
         send, check = click, check_answer
     limit, cpu = options.time_limit, process.cpu_seconds
     warm = await drive(fake, send, check, options.warmup, options.inflight, limit, cpu, first=0)
-    measured = await drive(fake, send, check, options.count, options.inflight, limit, cpu, first=options.warmup)
+    async with profiled(process, workload, options):
+        measured = await drive(fake, send, check, options.count, options.inflight, limit, cpu, first=options.warmup)
     return warm, measured
+
+
+@contextlib.asynccontextmanager
+async def profiled(process: BotProcess, workload: Workload, options: Options) -> AsyncIterator[None]:
+    """With ``--profile``, sample the bot process with py-spy while the block runs (raw collapsed stacks)."""
+    if options.profile is None:
+        yield
+        return
+    options.profile.mkdir(parents=True, exist_ok=True)
+    runs = len(list(options.profile.glob(f"{workload.key}-*.txt")))
+    output = options.profile / f"{workload.key}-{runs + 1}.txt"
+    spy = await asyncio.create_subprocess_exec(
+        "py-spy", "record", "--pid", str(process.pid), "--rate", "1000", "--gil", "--format", "raw", "--output", str(output),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await asyncio.sleep(0.5)  # py-spy attaches before the first measured interaction
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(spy.wait(), 15)
+        if spy.returncode is None:
+            spy.kill()
+        say(f"    profile: {output}")
 
 
 # -- the whole benchmark ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process, utils
 
@@ -20,6 +21,9 @@ RELATIVE_WINDOW = 8.0
 """Only hits this close to the best score are shown, so one exact match is not buried under near ones."""
 TEXT_SCORE = 82.0
 """Score given to a section whose text contains the query word for word."""
+CACHED_QUERIES = 512
+"""Outcomes kept per module, most recently used first. Content never changes once loaded, and most searches
+repeat: members pick autocomplete suggestions, so the same few hundred labels come back again and again."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -33,8 +37,10 @@ class Entry:
 
 @dataclass(frozen=True)
 class SearchOutcome:
-    hits: list[tuple[Topic, str | None]]
-    suggestions: list[str]
+    """Immutable, so one outcome can be handed to every caller that searches for the same thing."""
+
+    hits: tuple[tuple[Topic, str | None], ...]
+    suggestions: tuple[str, ...]
 
 
 def clean_query(query: str) -> str:
@@ -62,20 +68,31 @@ class SearchIndex:
             for topic in module.topics
             for section in topic.sections
         ]
+        self._choice_labels = _unique(e.label for e in entries)
+        self._choice_processed = [utils.default_process(label) for label in self._choice_labels]
+        # Autocomplete runs on every keystroke, and searches repeat (see CACHED_QUERIES).
+        self._outcome = lru_cache(maxsize=CACHED_QUERIES)(self._score)
+        self._suggestions = lru_cache(maxsize=CACHED_QUERIES)(self._suggest)
 
     def suggest(self, prefix: str, limit: int = limits.AUTOCOMPLETE_CHOICES) -> list[str]:
         """Autocomplete choices: labels that start with what was typed, then the closest fuzzy matches."""
         typed = utils.default_process(_CONTROL.sub(" ", prefix))[:MAX_QUERY]
-        labels = _unique(e.label for e in self._entries)
         if not typed:
             return [t.title for t in self.module.topics][:limit]
-        starts = [label for label in labels if utils.default_process(label).startswith(typed)]
-        fuzzy = process.extract(typed, labels, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit)
-        ranked = _unique([*starts, *(label for label, score, _ in fuzzy if score >= 50)])
-        return [label[: limits.CHOICE_NAME] for label in ranked[:limit]]
+        return list(self._suggestions(typed, limit))
+
+    def _suggest(self, typed: str, limit: int) -> tuple[str, ...]:
+        labels, processed = self._choice_labels, self._choice_processed
+        starts = [label for label, text in zip(labels, processed, strict=True) if text.startswith(typed)]
+        fuzzy = process.extract(typed, processed, scorer=fuzz.WRatio, processor=None, limit=limit)
+        ranked = _unique([*starts, *(labels[position] for _, score, position in fuzzy if score >= 50)])
+        return tuple(label[: limits.CHOICE_NAME] for label in ranked[:limit])
 
     def search(self, query: str, limit: int = 8) -> SearchOutcome:
-        text = utils.default_process(clean_query(query))
+        """Topics and sections that match ``query`` best; none, with up to three nearest labels, if nothing does."""
+        return self._outcome(utils.default_process(clean_query(query)), limit)
+
+    def _score(self, text: str, limit: int) -> SearchOutcome:
         scored: dict[tuple[str, str | None], tuple[float, Topic]] = {}
 
         def offer(topic: Topic, section: str | None, score: float) -> None:
@@ -99,11 +116,11 @@ class SearchIndex:
         threshold = max(MIN_SCORE, best - RELATIVE_WINDOW)
         kept = [(topic, section) for (_, section), (score, topic) in ranked if score >= threshold]
         with_sections = {topic.id for topic, section in kept if section is not None}
-        hits = [(t, s) for t, s in kept if s is not None or t.id not in with_sections][:limit]
-        suggestions: list[str] = []
+        hits = tuple([(t, s) for t, s in kept if s is not None or t.id not in with_sections][:limit])
+        suggestions: tuple[str, ...] = ()
         if not hits:
             near = process.extract(text, self._labels, scorer=fuzz.WRatio, limit=20)
-            suggestions = _unique(self._entries[position].label for _, _, position in near)[:3]
+            suggestions = tuple(_unique(self._entries[position].label for _, _, position in near)[:3])
         return SearchOutcome(hits=hits, suggestions=suggestions)
 
 

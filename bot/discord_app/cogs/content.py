@@ -98,6 +98,8 @@ class ContentCog(commands.Cog):
 
 def _plain(value: Any) -> Any:
     """Option values as the router takes them: members, users and channels become their ids."""
+    if isinstance(value, str | int | float):
+        return value  # most options; the check below is slow (discord.abc.User is a runtime-checked Protocol)
     if isinstance(value, discord.abc.User | discord.abc.GuildChannel | app_commands.AppCommandChannel):
         return value.id
     return value
