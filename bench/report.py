@@ -44,7 +44,7 @@ def print_report(document: dict[str, Any], console: Console | None = None) -> No
     for key, entry in document["interactions"].items():
         figures = entry["median"]
         verdicts = [targets[t] for t in rules.get(key, ())]
-        default = {"noop": "baseline", "static": "control"}.get(key, "")
+        default = {"noop": "baseline", "static": "control", "click": "control"}.get(key, "")
         target_text = ", ".join(f"{_rule(t)} {_verdict(t['pass'])}" for t in verdicts) or default
         load.add_row(
             entry["label"],
@@ -61,11 +61,15 @@ def print_report(document: dict[str, Any], console: Console | None = None) -> No
             target_text,
         )
     console.print(load)
-    topic = document["interactions"].get("topic", {})
-    if topic.get("p50_ratio_vs_static") is not None:
+    for entry in document["interactions"].values():
+        if entry.get("control") is None:
+            continue
+        control = document["interactions"][entry["control"]]
         console.print(
-            f"The study bot's own share of /ketamine mechanism, against /static (the bare bot sending the same reply): "
-            f"p50 {_f(topic['p50_ratio_vs_static'], 2, '×')}, throughput {_f(topic['throughput_ratio_vs_static'], 2, '×')}."
+            f"The study bot's own share of {entry['label']}, against {control['label']}: "
+            f"p50 {_f(entry['p50_ratio_vs_control'], 2, '×')}, "
+            f"throughput {_f(entry['throughput_ratio_vs_control'], 2, '×')}, "
+            f"bot CPU per interaction {_f(entry['bot_cpu_ratio_vs_control'], 2, '×')}."
         )
 
     bare, study = document["processes"]["bare"], document["processes"]["study"]

@@ -14,6 +14,8 @@ from typing import Any
 from bench.load import Outcome, median
 
 KIB_PER_MIB = 1024
+CONTROLS = {"topic": "static", "answer": "click"}
+"""Study bot workload -> the bare bot's control doing the same Discord work with nothing behind it."""
 
 
 @dataclass
@@ -137,12 +139,16 @@ def summarise(results: Results) -> dict[str, Any]:
             "failures": sum(r["failures"] + r["warmup_failures"] for r in runs),
             "runs": runs,
         }
-    control = interactions.get("static", {}).get("median", {})
-    if "topic" in interactions and control:
-        topic = interactions["topic"]
-        topic["p50_ratio_vs_static"] = _ratio(topic["median"]["p50_ms"], control.get("p50_ms"))
-        topic["throughput_ratio_vs_static"] = _ratio(
-            topic["median"]["throughput_per_s"], control.get("throughput_per_s")
+    for key, control_key in CONTROLS.items():
+        control = interactions.get(control_key, {}).get("median", {})
+        if key not in interactions or not control:
+            continue
+        entry, figures = interactions[key], interactions[key]["median"]
+        entry["control"] = control_key
+        entry["p50_ratio_vs_control"] = _ratio(figures["p50_ms"], control.get("p50_ms"))
+        entry["throughput_ratio_vs_control"] = _ratio(figures["throughput_per_s"], control.get("throughput_per_s"))
+        entry["bot_cpu_ratio_vs_control"] = _ratio(
+            figures["bot_cpu_ms_per_interaction"], control.get("bot_cpu_ms_per_interaction")
         )
     base = interactions.get("noop", {}).get("median", {})
     for key, entry in interactions.items():

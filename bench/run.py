@@ -65,6 +65,7 @@ class Workload:
 WORKLOADS = (
     Workload("noop", "/noop (bare bot)", BARE.key),
     Workload("static", "/static (bare bot, the /ketamine mechanism reply)", BARE.key),
+    Workload("click", "answer click (bare bot, the quiz's question and reply)", BARE.key),
     Workload("topic", "/ketamine mechanism", STUDY.key),
     Workload("search", "/ketamine search query:norketamine", STUDY.key),
     Workload("answer", "quiz answer click", STUDY.key),
@@ -218,6 +219,18 @@ async def start_quiz(fake: BenchFake) -> tuple[JSON, list[str]]:
     return message, answer_buttons(message)
 
 
+async def post_question(fake: BenchFake) -> tuple[JSON, list[str]]:
+    """The bare bot's control for answer clicks: it posts the study bot's question, with the same buttons."""
+    handle = await fake.invoke("question", member=fake.make_member(7, "bencher"))
+    await fake.settled(handle)
+    message = handle.message
+    if message is None or not answer_buttons(message):
+        raise RuntimeError(
+            f"/question posted no question: {handle.record.callback or handle.record.rejected_callbacks}"
+        )
+    return message, answer_buttons(message)
+
+
 def answer_buttons(message: JSON) -> list[str]:
     ids = [c.get("custom_id", "") for row in message.get("components", []) for c in row.get("components", [])]
     return [i for i in ids if i.startswith("ksb:qa:")]
@@ -236,7 +249,7 @@ async def run_workload(
     elif workload.key == "search":
         send, check = command_sender(fake, "ketamine search", {"query": "norketamine"}), check_search
     else:
-        message, buttons = await start_quiz(fake)
+        message, buttons = await (post_question(fake) if workload.key == "click" else start_quiz(fake))
         members = [fake.make_member(100_000 + i, f"player{i}") for i in range(options.warmup + options.count)]
 
         async def click(i: int) -> InteractionHandle:
@@ -317,12 +330,22 @@ async def memory_runs(kind: BotKind, options: Options, results: Results, repeat:
 async def warm_start(kind: BotKind) -> JSON:
     """One start that is not measured: fills the OS file cache and writes .pyc files, for both bots alike.
 
-    Returns the callback of the first interaction (the study bot's /ketamine mechanism reply feeds /static).
+    Returns what the bare bot's controls replay: the data of the first interaction's callback (for the study bot,
+    its /ketamine mechanism reply, which /static sends) and, for the study bot, a quiz question it posted and its
+    answer to a click on it (``question`` and ``click_reply``, which /question and its buttons send).
     """
     probe_name, probe_options, probe_check = PROBES[kind.key]
     async with bot_session(kind, 0, deadline=3.0) as (fake, process):
         _, callback = await first_answer(fake, process, command_sender(fake, probe_name, probe_options), probe_check)
-    return callback
+        captured: JSON = dict(callback.get("data") or {})
+        if kind.key == STUDY.key:
+            message, buttons = await start_quiz(fake)
+            click = await fake.settled(await fake.click(message, buttons[0], member=fake.make_member(8, "warm-up")))
+            if click.callback is None or check_answer(click.callback) is not None:
+                raise RuntimeError(f"study bot: the warm-up answer click failed: {click.rejected_callbacks}")
+            captured["question"] = {k: message.get(k) for k in ("embeds", "components")}
+            captured["click_reply"] = click.callback.get("data") or {}
+    return captured
 
 
 async def benchmark(options: Options, scratch: Path) -> Results:
@@ -342,7 +365,7 @@ async def benchmark(options: Options, scratch: Path) -> Results:
     )
     reply = await warm_start(STUDY)
     reply_file = scratch / "static-reply.json"
-    reply_file.write_text(json.dumps(reply["data"]))
+    reply_file.write_text(json.dumps(reply))
     bare = dataclasses.replace(BARE, env={**BARE.env, "BENCH_STATIC_REPLY": str(reply_file)})
     await warm_start(bare)
     say("interactions (one process per bot per run, bots one at a time, order alternating):")
