@@ -1,0 +1,102 @@
+"""The answer writer: answers that arrive together are decided and stored together, each exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.core.quiz.engine import QuizRules
+from bot.storage.database import Database
+from bot.storage.repositories import quiz as quiz_repository
+from bot.storage.repositories.quiz import NewSession, QuizRepository, QuizSession, StoredAnswer
+
+GUILD = 1
+
+
+async def _asking(repo: QuizRepository, channel_id: int) -> QuizSession:
+    new = NewSession(
+        guild_id=GUILD,
+        channel_id=channel_id,
+        starter_id=7,
+        module="ketamine",
+        topic=None,
+        difficulty=None,
+        rules=QuizRules(question_count=2, seconds=30, points=10, speed_bonus=False),
+        seed=1,
+    )
+    session = await repo.create(new, ["q1", "q2"], now_ms=1_000)
+    assert await repo.ask(session, 0, asked_ms=1_000, deadline_ms=31_000)
+    return session
+
+
+def _answer(session: QuizSession, user_id: int, choice: int, position: int = 0) -> StoredAnswer:
+    return StoredAnswer(
+        session_id=session.id,
+        position=position,
+        user_id=user_id,
+        guild_id=GUILD,
+        topic="mechanism",
+        choice=choice,
+        correct=choice == 0,
+        points=10 if choice == 0 else 0,
+        answered_ms=2_000 + user_id,
+    )
+
+
+async def _record(repo: QuizRepository, answer: StoredAnswer, name: str) -> tuple[StoredAnswer, bool] | str:
+    try:
+        return await repo.record_answer(answer, name)
+    except LookupError as exc:
+        return str(exc)
+
+
+async def test_one_batch_decides_each_answer_like_one_at_a_time(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        repo = QuizRepository(db)
+        first, second = await _asking(repo, 100), await _asking(repo, 200)
+        earlier = _answer(first, user_id=1, choice=0)
+        assert await repo.record_answer(earlier, "Ada") == (earlier, True)
+        assert await repo.reveal(second.id, 0, now_ms=5_000)
+
+        twice = _answer(first, user_id=2, choice=1)
+        attempts = [
+            (_answer(first, user_id=1, choice=2), "Ada again"),  # answered before this batch
+            (twice, "Bo"),  # new
+            (_answer(first, user_id=2, choice=0), "Bo again"),  # a second click in the same batch
+            (_answer(second, user_id=3, choice=0), "Cy"),  # that question is closed
+            (_answer(first, user_id=4, choice=0), "Di"),  # new
+            (_answer(first, user_id=5, choice=0, position=1), "Ed"),  # a question not asked yet
+        ]
+        outcomes = await asyncio.gather(*(_record(repo, answer, name) for answer, name in attempts))
+
+        assert outcomes == [
+            (earlier, False),
+            (twice, True),
+            (twice, False),
+            "question closed",
+            (attempts[4][0], True),
+            "question closed",
+        ]
+        stored = await repo.answers(first.id)
+        assert [(a.user_id, a.choice) for a in stored] == [(1, 0), (2, 1), (4, 0)]
+        assert await repo.answers(second.id) == []
+        assert await repo.names(GUILD, [1, 2, 3, 4]) == {1: "Ada", 2: "Bo", 4: "Di"}
+    finally:
+        await db.close()
+
+
+async def test_a_long_queue_is_written_in_bounded_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quiz_repository, "ANSWER_BATCH", 7)
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        repo = QuizRepository(db)
+        session = await _asking(repo, 100)
+        answers = [_answer(session, user_id=u, choice=u % 3) for u in range(1, 51)]
+        outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
+        assert all(new for _, new in outcomes)
+        assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
+    finally:
+        await db.close()
