@@ -144,6 +144,8 @@ def test_shipped_question_bank_is_big_enough() -> None:
     for topic in module.topics:
         assert sum(1 for q in module.questions if q.topic == topic.id) >= 5, topic.id
     assert {q.difficulty for q in module.questions} == {1, 2, 3}
+    assert all(module.question(q.id) is q for q in module.questions)
+    assert module.question("no-such-question") is None
 
 
 @pytest.mark.parametrize(

@@ -653,7 +653,7 @@ def _in_server(caller: Caller) -> tuple[int, int]:
 def _question(module: ContentModule | None, asked: AskedQuestion | None) -> Question | None:
     if module is None or asked is None:
         return None
-    return next((q for q in module.questions if q.id == asked.question_id), None)
+    return module.question(asked.question_id)
 
 
 def _ack(title: str, body: str) -> Reply:

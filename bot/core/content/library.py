@@ -93,6 +93,13 @@ class ContentModule:
     def command(self, name: str) -> TopicCommand | None:
         return next((c for c in self.commands if c.name == name), None)
 
+    def question(self, question_id: str) -> Question | None:
+        """A question by id: looked up on every answer click, so the index is built once and kept."""
+        by_id: dict[str, Question] | None = self.memo.get("questions-by-id")
+        if by_id is None:
+            by_id = self.memo["questions-by-id"] = {q.id: q for q in self.questions}
+        return by_id.get(question_id)
+
 
 @dataclass(frozen=True)
 class ContentLibrary:
