@@ -130,7 +130,7 @@ async def run_discord(settings: Settings, mode: SyncMode, sync_only: bool = Fals
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
     try:
-        async with StudyBot(settings, mode, sync_only=sync_only) as bot:
+        async with StudyBot(settings, mode, sync_only=sync_only, own_process=True) as bot:
             if sync_only:
                 await bot.login(token)  # login runs setup_hook, which syncs
                 return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.e2e.botprocess import BotProcess
@@ -23,4 +24,6 @@ async def test_the_bot_process_connects_registers_and_answers(fake_discord: Fake
     finally:
         await bot.terminate()
     assert "synced 1 top-level commands (global)" in bot.log
+    frozen = re.search(r"start-up done: (\d+) objects kept out of garbage collection", bot.log)
+    assert frozen and int(frozen[1]) > 10_000, "the process freezes what it built at start-up"
     assert "Traceback" not in bot.log
