@@ -42,6 +42,7 @@ class FakeClock:
 class RecordingPublisher:
     def __init__(self) -> None:
         self.posts: list[tuple[int, int, Reply]] = []
+        self.by_nonce: dict[str, int] = {}
         self.edits: list[tuple[int, int, Reply]] = []
         self.deleted: set[int] = set()
         self.channel_guilds: dict[int, int] = {}
@@ -49,8 +50,12 @@ class RecordingPublisher:
         self._ids = itertools.count(500)
         self.changed = asyncio.Event()
 
-    async def post(self, channel_id: int, reply: Reply) -> int | None:
+    async def post(self, channel_id: int, reply: Reply, nonce: str | None = None) -> int | None:
+        if nonce is not None and nonce in self.by_nonce:
+            return self.by_nonce[nonce]  # as Discord does with enforce_nonce
         message_id = next(self._ids)
+        if nonce is not None:
+            self.by_nonce[nonce] = message_id
         self.posts.append((channel_id, message_id, reply))
         self.changed.set()
         return message_id

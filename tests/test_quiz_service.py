@@ -236,10 +236,10 @@ async def test_a_failing_publisher_is_retried_and_the_quiz_goes_on(rig: Rig, cap
     real_post = rig.publisher.post
     failures = [RuntimeError("Discord is having a bad day")]
 
-    async def flaky(channel_id: int, reply: object) -> int | None:
+    async def flaky(channel_id: int, reply: object, nonce: str | None = None) -> int | None:
         if failures:
             raise failures.pop()
-        return await real_post(channel_id, reply)  # type: ignore[arg-type]
+        return await real_post(channel_id, reply, nonce)  # type: ignore[arg-type]
 
     rig.publisher.post = flaky  # type: ignore[method-assign]
     reply = await rig.router.run(member(1), "ketamine", "quiz start", {})
@@ -248,6 +248,37 @@ async def test_a_failing_publisher_is_retried_and_the_quiz_goes_on(rig: Rig, cap
     assert rig.publisher.posts == []
     await rig.clock.advance(2_000)  # the retry waits 2 s on the quiz clock
     await rig.publisher.wait_until(lambda: any(r.title == "Question 1/3" for _, _, r in rig.publisher.posts))
+
+
+async def test_a_question_posted_just_before_a_crash_is_not_posted_twice(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Killed between posting a question and storing its message id, the quiz asks it again on resuming; the
+    repeated post carries the same nonce, so Discord returns the first message, which gets the new deadline."""
+    real_set_message = rig.quiz.repo.set_message
+    crashes = [RuntimeError("killed before the message id was stored")]
+
+    async def crash_once(session_id: int, position: int, message_id: int) -> None:
+        if crashes:
+            raise crashes.pop()
+        await real_set_message(session_id, position, message_id)
+
+    rig.quiz.repo.set_message = crash_once  # type: ignore[method-assign]
+    await rig.router.run(member(1), "ketamine", "quiz start", {})
+    await rig.publisher.wait_until(lambda: "a step failed (1 in a row)" in caplog.text)
+    await rig.clock.advance(2_000)  # the retry re-reads the quiz: question 1 is asked but has no message
+    await rig.publisher.wait_until(lambda: bool(rig.publisher.edits))
+
+    questions = [(mid, r) for _, mid, r in rig.publisher.posts if r.title.startswith("Question 1/")]
+    assert len(questions) == 1, "one question message, however often it was posted"
+    ((first_id, first),) = questions
+    ((_, edited_id, refreshed),) = rig.publisher.edits
+    assert edited_id == first_id and refreshed.title == first.title
+    assert refreshed.body != first.body, "the message shows the deadline it was asked again with"
+    (session,) = await rig.quiz.repo.running()
+    asked = await rig.quiz.repo.question(session.id, 0)
+    assert asked is not None and asked.message_id == first_id
+    assert await rig.click(member(2), 0) != "" and len(await rig.quiz.repo.answers(session.id)) == 1
 
 
 async def test_results_lost_to_a_crash_are_posted_once_at_start_up(rig: Rig) -> None:

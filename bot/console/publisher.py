@@ -18,7 +18,7 @@ class ConsolePublisher:
         self.open_question: Reply | None = None
         self._question_posted = asyncio.Event()
 
-    async def post(self, channel_id: int, reply: Reply) -> int | None:
+    async def post(self, channel_id: int, reply: Reply, nonce: str | None = None) -> int | None:
         self.console.print(render_reply(reply))
         if reply.buttons and reply.buttons[0].action.startswith("qa:"):
             self.open_question = reply

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 
@@ -16,14 +17,15 @@ class DiscordPublisher:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    async def post(self, channel_id: int, reply: Reply) -> int | None:
+    async def post(self, channel_id: int, reply: Reply, nonce: str | None = None) -> int | None:
         channel = self.client.get_partial_messageable(channel_id)
         view = to_view(reply)
+        extra: dict[str, Any] = {} if nonce is None else {"nonce": nonce}  # discord.py adds enforce_nonce
         try:
             if view is None:
-                message = await channel.send(embed=to_embed(reply), allowed_mentions=NO_MENTIONS)
+                message = await channel.send(embed=to_embed(reply), allowed_mentions=NO_MENTIONS, **extra)
             else:
-                message = await channel.send(embed=to_embed(reply), view=view, allowed_mentions=NO_MENTIONS)
+                message = await channel.send(embed=to_embed(reply), view=view, allowed_mentions=NO_MENTIONS, **extra)
         except (discord.Forbidden, discord.NotFound):
             log.warning("cannot post in channel %d", channel_id, exc_info=True)
             return None

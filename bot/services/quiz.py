@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import logging
 import secrets
 from collections.abc import Mapping
@@ -54,8 +55,13 @@ log = logging.getLogger(__name__)
 class Publisher(Protocol):
     """How quiz messages reach a channel; the adapter implements it (Discord channel, console screen)."""
 
-    async def post(self, channel_id: int, reply: Reply) -> int | None:
-        """Post a message; return its id, or None when the channel cannot be posted to."""
+    async def post(self, channel_id: int, reply: Reply, nonce: str | None = None) -> int | None:
+        """Post a message; return its id, or None when the channel cannot be posted to.
+
+        ``nonce`` makes the post idempotent for a few minutes: posting again with the same nonce returns the
+        first message instead of a second one (Discord's ``enforce_nonce``), so a post retried after a crash
+        between posting and recording the message id shows up once.
+        """
         ...
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> bool:
@@ -502,7 +508,9 @@ class QuizService:
         if asked is not None:
             await self._post_question(session, asked)
 
-    async def _post_question(self, session: QuizSession, asked: AskedQuestion) -> None:
+    async def _post_question(self, session: QuizSession, asked: AskedQuestion, *, again: bool = False) -> None:
+        """Post an asked question. ``again``: it may have been posted before a crash (its id was not recorded);
+        the nonce brings that message back instead of a second one, and an edit gives it the new deadline."""
         module = self.app.library.module(session.module)
         question = _question(module, asked)
         if module is None or question is None or asked.deadline_ms is None:
@@ -518,7 +526,10 @@ class QuizService:
             asked.deadline_ms,
             daily=session.kind == DAILY,
         )
-        message_id = await self._publisher().post(session.channel_id, reply)
+        publisher = self._publisher()
+        message_id = await publisher.post(session.channel_id, reply, message_nonce(session, "question", asked.position))
+        if message_id is not None and again:
+            await publisher.edit(session.channel_id, message_id, reply)
         if message_id is None:
             log.warning("quiz %d: cannot post in channel %d; stopping it", session.id, session.channel_id)
             await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms())
@@ -567,7 +578,7 @@ class QuizService:
         await self.repo.reschedule(session.id, position, now, _deadline(session, now))
         asked = await self.repo.question(session.id, position)
         if asked is not None:
-            await self._post_question(session, asked)
+            await self._post_question(session, asked, again=True)
 
     async def _after_reveal(self, session: QuizSession, asked: AskedQuestion) -> None:
         if (session.id, asked.position) not in self._shown_reveal:
@@ -594,8 +605,8 @@ class QuizService:
         )
         publisher = self._publisher()
         edited = asked.message_id is not None and await publisher.edit(session.channel_id, asked.message_id, reply)
-        if not edited:
-            await publisher.post(session.channel_id, reply)
+        if not edited:  # the question message is gone: the reveal becomes a message of its own
+            await publisher.post(session.channel_id, reply, message_nonce(session, "reveal", asked.position))
         self._shown_reveal.add((session.id, asked.position))
 
     async def _post_results(self, session: QuizSession, stopped: bool) -> None:
@@ -623,7 +634,7 @@ class QuizService:
         names = await self.repo.names(session.guild_id, [s.user_id for s in table])
         count = sum(1 for q in asked.values() if q.asked_ms is not None)
         reply = quiz_render.results_reply(module, table, names, count, stopped)
-        message_id = await self._publisher().post(session.channel_id, reply)
+        message_id = await self._publisher().post(session.channel_id, reply, message_nonce(session, "results"))
         if message_id is not None:
             await self.repo.set_results_message(session.id, message_id)
 
@@ -654,6 +665,16 @@ def _question(module: ContentModule | None, asked: AskedQuestion | None) -> Ques
     if module is None or asked is None:
         return None
     return module.question(asked.question_id)
+
+
+def message_nonce(session: QuizSession, what: str, position: int = 0) -> str:
+    """The same 24 characters every time this message of this quiz is posted, and no other message's.
+
+    The session's random seed is part of it, so a quiz of a restored or reset database, which may reuse
+    session ids, never gets an older quiz's message back.
+    """
+    key = f"{session.id}:{session.seed}:{what}:{position}".encode()
+    return hashlib.blake2b(key, digest_size=12).hexdigest()
 
 
 def _ack(title: str, body: str) -> Reply:

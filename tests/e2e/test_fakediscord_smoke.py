@@ -335,3 +335,17 @@ async def test_point_discord_py_here_restores_the_real_urls() -> None:
             assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == fake.gateway_url
         assert before == (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     assert before[0] == "https://discord.com/api/v10"
+
+
+async def test_enforced_nonce_returns_the_first_message(fake: FakeDiscord) -> None:
+    async with run_bot(DemoBot(), fake) as bot:
+        channel = bot.get_partial_messageable(CHANNEL_ID)
+        first = await channel.send("question 1", nonce="ksb-nonce-1")  # discord.py sets enforce_nonce
+        again = await channel.send("question 1, sent again after a crash", nonce="ksb-nonce-1")
+        other = await channel.send("question 2", nonce="ksb-nonce-2")
+        assert again.id == first.id and again.content == "question 1"
+        assert other.id != first.id
+        assert [m["content"] for m in fake.channel_messages(CHANNEL_ID)] == ["question 1", "question 2"]
+        with pytest.raises(discord.HTTPException) as refused:
+            await channel.send("too long a nonce", nonce="n" * 26)
+        assert refused.value.code == 50035

@@ -74,6 +74,9 @@ async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path) -
         first = questions(fake)[0]
         stale_copy = copy.deepcopy(first)
         assert embed(first)["title"] == "Question 1/2" and "<t:" in embed(first)["description"]
+        assert len(first.get("nonce") or "") == 24, (
+            "posted with a nonce, so a post retried after a crash is not doubled"
+        )
         buttons = answer_ids(first)
         assert 2 <= len(buttons) <= 5
 

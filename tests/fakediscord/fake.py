@@ -88,6 +88,8 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
         self.channels: dict[int, JSON] = {}
         self.users: dict[int, JSON] = {bot_user_id: self.bot_author, 1: self.owner_user}
         self.messages: dict[int, JSON] = {}
+        self._nonces: dict[str, tuple[int, float]] = {}
+        """Nonce -> (message id, loop time) of channel messages sent with ``enforce_nonce`` (see ``by_nonce``)."""
         self.attachments: dict[int, bytes] = {}
         self.interactions: dict[int, InteractionRecord] = {}
         self.interactions_by_token: dict[str, InteractionRecord] = {}
@@ -358,6 +360,19 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
             )
         return result
 
+    NONCE_WINDOW = 300.0
+    """Seconds a nonce is remembered; Discord says "the past few minutes"."""
+
+    def by_nonce(self, nonce: str) -> JSON | None:
+        """The bot's message created with this nonce (and ``enforce_nonce``) in the nonce window, if any."""
+        found = self._nonces.get(nonce)
+        if found is None or asyncio.get_running_loop().time() - found[1] > self.NONCE_WINDOW:
+            return None
+        return self.messages.get(found[0])
+
+    def remember_nonce(self, nonce: str, message: JSON) -> None:
+        self._nonces[nonce] = (int(message["id"]), asyncio.get_running_loop().time())
+
     def validate(self, payload: JSON, prefix: tuple[str, ...] = ()) -> None:
         problems = [((*prefix, *path), code, msg) for path, code, msg in check_message(payload)]
         if problems:
@@ -418,6 +433,8 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
             message["author"] = author["user"]
         if payload.get("message_reference"):
             message["message_reference"] = payload["message_reference"]
+        if payload.get("nonce") is not None:
+            message["nonce"] = payload["nonce"]
         self.messages[int(message["id"])] = message
         self._announce("MESSAGE_CREATE", message, author_member=author if author and "user" in author else None)
         self.notify()

@@ -17,6 +17,7 @@ from aiohttp import BodyPartReader, web
 from . import responses
 from .payloads import JSON, application_payload
 from .records import APIError, RecordedError, Upload
+from .validation import form_errors
 
 if TYPE_CHECKING:
     from .fake import FakeDiscord
@@ -358,7 +359,19 @@ async def create_channel_message(request: web.Request) -> web.Response:
         or body.get("poll")
     ):
         raise APIError(400, 50006, "Cannot send an empty message")
-    message = _fake(request).create_message(int(channel["id"]), body, uploads)
+    fake = _fake(request)
+    nonce = body.get("nonce")
+    if nonce is not None:
+        if not isinstance(nonce, str | int) or len(str(nonce)) > 25:
+            problem = ((("nonce",), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."),)
+            raise APIError(400, 50035, "Invalid Form Body", form_errors(problem))
+        # enforce_nonce: the same author sending the same nonce again within minutes gets the first message back
+        earlier = fake.by_nonce(str(nonce)) if body.get("enforce_nonce") else None
+        if earlier is not None:
+            return json_response(earlier)
+    message = fake.create_message(int(channel["id"]), body, uploads)
+    if nonce is not None and body.get("enforce_nonce"):
+        fake.remember_nonce(str(nonce), message)
     return json_response(message)
 
 
