@@ -109,5 +109,11 @@ async def test_random_sigkills_lose_nothing(fake_discord: FakeDiscord, tmp_path:
             if m.get("embeds") and embed(m).get("title", "").startswith(title)
         ]
         assert len(shown) == 1, f"seed {seed}: question {position + 1} revealed in {len(shown)} messages"
+        posted = [
+            m
+            for m in fake.channel_messages(CHANNEL_ID)
+            if m.get("embeds") and embed(m).get("title", "").startswith(f"Question {position + 1}/{QUESTIONS}")
+        ]
+        assert posted == shown, f"seed {seed}: question {position + 1} was posted in {len(posted)} messages"
     assert len(results()) == 1
     print(f"seed {seed}: {KILLS} kills, {len(acknowledged)} acknowledged answers, all stored once")
