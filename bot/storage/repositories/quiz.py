@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.quiz.engine import QuizRules, QuizState
@@ -155,7 +156,7 @@ ANSWER_BATCH = 300
 """Answers written per transaction at most: the lookups bind one parameter per member (SQLite allows 32 766)."""
 
 
-async def _insert_answers(conn: Any, batch: Sequence[tuple[StoredAnswer, str]]) -> list[bool]:
+async def _insert_answers(conn: aiosqlite.Connection, batch: Sequence[tuple[StoredAnswer, str]]) -> list[bool]:
     """Insert a batch of answers in a few statements, whatever its size; True for each one that was new.
 
     Every statement through aiosqlite is a round trip to its thread and back (about 0.05 ms of CPU under load),
@@ -198,7 +199,7 @@ async def _insert_answers(conn: Any, batch: Sequence[tuple[StoredAnswer, str]]) 
     return inserted
 
 
-async def _rows(conn: Any, sql: str, params: Sequence[object]) -> list[Any]:
+async def _rows(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> list[aiosqlite.Row]:
     async with conn.execute(sql, tuple(params)) as cursor:
         return list(await cursor.fetchall())
 
