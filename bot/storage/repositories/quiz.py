@@ -168,16 +168,14 @@ async def _insert_answers(conn: aiosqlite.Connection, batch: Sequence[tuple[Stor
     questions = list(dict.fromkeys((a.session_id, a.position) for a, _ in batch))
     which = " OR ".join(["(session_id = ? AND position = ?)"] * len(questions))
     keys = [value for question in questions for value in question]
-    rows = await _rows(
-        conn,
+    rows = await conn.execute_fetchall(
         f"SELECT session_id, position FROM quiz_questions WHERE ({which}) "
         "AND revealed_ms IS NULL AND asked_ms IS NOT NULL",
         keys,
     )
     open_questions = {(int(r[0]), int(r[1])) for r in rows}
     users = list(dict.fromkeys(a.user_id for a, _ in batch))
-    rows = await _rows(
-        conn,
+    rows = await conn.execute_fetchall(
         f"SELECT session_id, position, user_id FROM quiz_answers WHERE ({which}) "
         f"AND user_id IN ({', '.join('?' * len(users))})",
         [*keys, *users],
@@ -197,11 +195,6 @@ async def _insert_answers(conn: aiosqlite.Connection, batch: Sequence[tuple[Stor
         members = [(a.guild_id, a.user_id, name[:100], a.answered_ms) for a, name in new_answers]
         await conn.executemany(_UPSERT_MEMBER, members)
     return inserted
-
-
-async def _rows(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> list[aiosqlite.Row]:
-    async with conn.execute(sql, tuple(params)) as cursor:
-        return list(await cursor.fetchall())
 
 
 def _answer_params(answer: StoredAnswer) -> tuple[object, ...]:
