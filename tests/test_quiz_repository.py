@@ -100,3 +100,48 @@ async def test_a_long_queue_is_written_in_bounded_batches(tmp_path: Path, monkey
         assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
     finally:
         await db.close()
+
+
+async def test_answers_arriving_together_cost_one_statement_and_names_follow(tmp_path: Path) -> None:
+    """A batch is one INSERT (each statement is a round trip the next clicks wait for); the display names of
+    the stored answers follow in one statement once the queue is empty."""
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        repo = QuizRepository(db)
+        session = await _asking(repo, 100)
+        statements: list[str] = []
+        await db._conn.set_trace_callback(statements.append)
+        answers = [_answer(session, user_id=u, choice=0) for u in range(1, 41)]
+        outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
+        await repo.drain()
+        await db._conn.set_trace_callback(None)
+
+        assert all(new for _, new in outcomes)
+        writes = [s.split(" (")[0] for s in statements if not s.startswith("SELECT")]
+        assert writes == ["INSERT INTO quiz_answers", "INSERT INTO members"]
+        rows = await db.fetch_all("SELECT user_id, display_name FROM members ORDER BY user_id")
+        assert [(r["user_id"], r["display_name"]) for r in rows] == [(u, f"member {u}") for u in range(1, 41)]
+    finally:
+        await db.close()
+
+
+async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(tmp_path: Path) -> None:
+    """A member who asks to be forgotten while their name waits does not get it written back."""
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        repo = QuizRepository(db)
+        session = await _asking(repo, 100)
+        kept, forgotten = _answer(session, user_id=1, choice=0), _answer(session, user_id=2, choice=1)
+        rows = [
+            (a.guild_id, a.user_id, name, a.answered_ms, a.session_id, a.position)
+            for a, name in ((kept, "Ada"), (forgotten, "Bo"))
+        ]
+        await db.write(
+            quiz_repository._insert_answers_sql(2),
+            [v for a in (kept, forgotten) for v in quiz_repository._answer_params(a)],
+        )
+        await db.write("DELETE FROM quiz_answers WHERE user_id = ?", (2,))
+        await db.write(quiz_repository._upsert_names_sql(2), [v for row in rows for v in row])
+        assert await repo.names(GUILD, [1, 2]) == {1: "Ada"}
+    finally:
+        await db.close()

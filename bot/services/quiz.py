@@ -449,6 +449,7 @@ class QuizService:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.repo.drain()
 
     async def wait_idle(self) -> None:
         """Wait until no quiz is being driven (tests and the console's end of input)."""

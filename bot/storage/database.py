@@ -123,6 +123,19 @@ class Database:
         async with self._conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
+    async def write(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Run one statement as its own transaction and return the rows it returns (``RETURNING``).
+
+        When this returns, the statement has committed (and, with ``synchronous=FULL``, is on disk). It costs
+        one round trip to the worker thread where ``transaction()`` costs three or more (BEGIN, the statements,
+        COMMIT), and under load every round trip waits for the event loop to come round. It holds the write
+        lock, so it never runs inside another task's transaction.
+        """
+        async with self._write_lock:
+            if self._conn.in_transaction:
+                raise RuntimeError("a write transaction was left open; refusing to write inside it")
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction; writers queue on a lock so concurrent tasks never interleave statements."""
