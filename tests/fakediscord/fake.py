@@ -388,9 +388,12 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
         record: InteractionRecord | None = None,
         extra_flags: int = 0,
         track_mentions: bool = True,
+        validated: bool = False,
     ) -> JSON:
-        """Validate and store a message the bot sends (channel message, interaction response, followup)."""
-        self.validate(payload)
+        """Validate (unless the caller just did) and store a message the bot sends (channel message, interaction
+        response, followup)."""
+        if not validated:
+            self.validate(payload)
         if author is None and track_mentions:
             self.allowed_mentions.append(payload.get("allowed_mentions"))
         components = payload.get("components") or []

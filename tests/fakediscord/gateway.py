@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .jsoncodec import dumps_text
 from .payloads import JSON
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class GatewayConnection:
             future.set_exception(GatewayClosed("gateway connection is closed"))
             future.exception()  # mark retrieved: callers that fire-and-forget must not warn
             return future
-        self.queue.put_nowait(_Frame(json.dumps(frame, separators=(",", ":")), on_sent, future))
+        self.queue.put_nowait(_Frame(dumps_text(frame), on_sent, future))
         return future
 
     async def run_writer(self) -> None:

@@ -98,7 +98,7 @@ def interaction_callback(
     channel_id = int(record.payload["channel_id"])
     message: JSON | None = None
     if ctype == CB_CHANNEL_MESSAGE_WITH_SOURCE:
-        message = fake.create_message(channel_id, data, uploads, record=record)
+        message = fake.create_message(channel_id, data, uploads, record=record, validated=True)
     elif ctype == CB_DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
         flags = FLAG_LOADING | (int(data.get("flags") or 0) & FLAG_EPHEMERAL)
         # the empty "thinking…" message is not one the bot wrote: its allowed_mentions are not tracked

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 
 from . import responses
+from .jsoncodec import dumps_bytes
 from .payloads import JSON, application_payload
 from .records import APIError, RecordedError, Upload
 from .validation import form_errors
@@ -32,7 +33,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     all_headers = {"Content-Type": "application/json"}
     all_headers.update(headers or {})
-    return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
+    return web.Response(body=dumps_bytes(data), status=status, headers=all_headers)
 
 
 def no_content() -> web.Response:
