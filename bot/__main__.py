@@ -22,6 +22,7 @@ from bot import admin
 from bot.core.content.library import ContentError
 from bot.discord_app.sync import SyncMode
 from bot.settings import Settings
+from bot.storage.database import SQLiteTooOld
 from bot.storage.migrator import SchemaTooNew
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, SQLiteTooOld) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:

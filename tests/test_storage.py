@@ -110,3 +110,25 @@ async def test_backup_waits_for_a_write_transaction_in_progress(tmp_path: Path) 
     with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
         keys = {r[0] for r in copy.execute("SELECT key FROM meta")}
     assert {"first", "second"} <= keys, "the copy is taken after the transaction committed"
+
+
+async def test_an_sqlite_too_old_for_returning_is_refused_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database.sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(database.sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(database.SQLiteTooOld, match=r"SQLite 3\.31\.1; the bot needs 3\.35\.0 or newer"):
+        await Database.open(tmp_path / "bot.sqlite3")
+    assert not (tmp_path / "bot.sqlite3").exists()
+
+
+async def test_write_refuses_to_run_inside_a_transaction_left_open(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        await db._conn.execute("BEGIN")
+        with pytest.raises(RuntimeError, match="left open"):
+            await db.write("INSERT INTO meta (key, value, updated_at) VALUES ('k', 'v', 1)")
+        await db._conn.execute("ROLLBACK")
+        assert await db.write("INSERT INTO meta (key, value, updated_at) VALUES ('k', 'v', 1) RETURNING key") != []
+    finally:
+        await db.close()

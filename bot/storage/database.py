@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -26,6 +27,14 @@ log = logging.getLogger(__name__)
 BACKUP_STEP_PAGES = 1024
 
 
+MIN_SQLITE = (3, 35, 0)
+"""``INSERT ... RETURNING`` (the answer writer) needs SQLite 3.35 (2021); upserts need 3.24."""
+
+
+class SQLiteTooOld(RuntimeError):
+    """Python's sqlite3 module is linked to an SQLite too old for the bot's statements."""
+
+
 def now() -> int:
     """Integer UTC seconds, the only timestamp format stored."""
     return int(time.time())
@@ -40,6 +49,11 @@ class Database:
     @classmethod
     async def open(cls, path: Path) -> Database:
         """Open (creating folders as needed), configure, and migrate the database at ``path``."""
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise SQLiteTooOld(
+                f"This Python uses SQLite {sqlite3.sqlite_version}; the bot needs {'.'.join(map(str, MIN_SQLITE))} "
+                "or newer. Use a Python build linked to a newer SQLite (python.org builds and Debian 12 are)."
+            )
         if str(path) != ":memory:":
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
