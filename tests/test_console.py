@@ -97,6 +97,17 @@ def test_console_runs_a_quiz_answered_by_letter(tmp_path: Path) -> None:
     assert "Traceback" not in out + result.stderr
 
 
+def test_console_press_n_answers_the_question_printed_last(tmp_path: Path) -> None:
+    """The question's buttons say "type `press N`": that works on it, not only on the console's own last reply."""
+    script = "/ketamine mechanism\n/ketamine quiz start questions:1\npress 2\n/ketamine mechanism\npress 2\n"
+    result = run_console(tmp_path, script, QUIZ_SECONDS="2", QUIZ_REVEAL_SECONDS="0.2")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Locked in: B" in out
+    assert "Page 2/2" in out  # after a newer reply with buttons, press N is that reply's again
+    assert "Traceback" not in out + result.stderr
+
+
 def test_console_letter_without_a_quiz(tmp_path: Path) -> None:
     result = run_console(tmp_path, "a\n")
     assert result.returncode == 0 and "No quiz question is open" in result.stdout

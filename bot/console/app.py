@@ -45,6 +45,7 @@ class ConsoleApp:
         self.publisher = publisher
         self.stdin = stdin or sys.stdin
         self.last: Reply | None = None
+        self._last_shown = 0
 
     async def run(self) -> None:
         interactive = self.stdin.isatty()
@@ -98,6 +99,8 @@ class ConsoleApp:
             self.console.print(f"Saved {reply.attachment.filename} to {path}")
         if not reply.is_error:
             self.last = reply
+            self.publisher.shown += 1
+            self._last_shown = self.publisher.shown
         return True
 
     async def _answer(self, letter: str) -> Reply:
@@ -121,6 +124,11 @@ class ConsoleApp:
             if not 1 <= number <= len(last.menu.options):
                 raise InvalidInput(f"Pick a number from 1 to {len(last.menu.options)}.")
             return await self.router.press(CONSOLE_CALLER, last.menu.action, [last.menu.options[number - 1].value])
+        question = self.publisher.open_question
+        if question is not None and (
+            last is None or not last.buttons or self.publisher.question_shown > self._last_shown
+        ):
+            last = question  # the quiz question printed after the last reply: its buttons, as its hint says
         if last is None or not last.buttons:
             raise InvalidInput("The last reply has no buttons to press.")
         if not 1 <= number <= len(last.buttons):

@@ -16,12 +16,18 @@ class ConsolePublisher:
         self.console = console
         self._ids = itertools.count(1)
         self.open_question: Reply | None = None
+        self.shown = 0
+        """A count of replies with buttons put on screen (by this publisher or the console); see ``press N``."""
+        self.question_shown = 0
+        """``shown`` when the open question was printed."""
         self._question_posted = asyncio.Event()
 
     async def post(self, channel_id: int, reply: Reply, nonce: str | None = None) -> int | None:
         self.console.print(render_reply(reply))
         if reply.buttons and reply.buttons[0].action.startswith("qa:"):
             self.open_question = reply
+            self.shown += 1
+            self.question_shown = self.shown
             self._question_posted.set()
         return next(self._ids)
 
