@@ -64,11 +64,17 @@ def test_console_help_and_errors_keep_going(tmp_path: Path) -> None:
     assert "Traceback" not in out + result.stderr
 
 
-def test_broken_content_stops_start_up_with_one_line(tmp_path: Path) -> None:
+def _module_without_topics(tmp_path: Path) -> Path:
+    """A copy of the ketamine module's own files with an empty topics folder, for a test to add a broken topic."""
     content = tmp_path / "content" / "ketamine"
     (content / "topics").mkdir(parents=True)
     for name in ("module.yaml", "sources.yaml"):
         (content / name).write_text((PROJECT_ROOT / "content" / "ketamine" / name).read_text(encoding="utf-8"))
+    return content
+
+
+def test_broken_content_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    content = _module_without_topics(tmp_path)
     (content / "topics" / "bad.yaml").write_text("id: [\n", encoding="utf-8")
     result = run_console(tmp_path, "", CONTENT_DIR=str(tmp_path / "content"))
     assert result.returncode == 1
@@ -114,10 +120,7 @@ def test_console_letter_without_a_quiz(tmp_path: Path) -> None:
 
 
 def test_check_command_fails_with_one_line_per_problem(tmp_path: Path) -> None:
-    content = tmp_path / "content" / "ketamine"
-    (content / "topics").mkdir(parents=True)
-    for name in ("module.yaml", "sources.yaml"):
-        (content / name).write_text((PROJECT_ROOT / "content" / "ketamine" / name).read_text(encoding="utf-8"))
+    content = _module_without_topics(tmp_path)
     (content / "topics" / "a.yaml").write_text("id: a\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "check"],
