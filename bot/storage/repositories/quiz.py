@@ -142,10 +142,12 @@ def _session(row: Any) -> QuizSession:
     return QuizSession.model_validate(dict(row))
 
 
-_UPSERT_MEMBER = (
-    "INSERT INTO members (guild_id, user_id, display_name, updated_ms) VALUES (?, ?, ?, ?) "
+_MEMBER_CONFLICT = (
     "ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name, "
     "updated_ms = excluded.updated_ms"
+)
+_UPSERT_MEMBER = (
+    f"INSERT INTO members (guild_id, user_id, display_name, updated_ms) VALUES (?, ?, ?, ?) {_MEMBER_CONFLICT}"
 )
 
 
@@ -153,7 +155,12 @@ ANSWER_BATCH = 300
 """Answers written per statement at most: each binds 9 parameters (SQLite allows 32 766 per statement)."""
 NAMES_BATCH = 300
 """Display names kept waiting at most while answers keep arriving (they are written once the queue is empty)."""
-_ANSWER_VALUES = "(" + ", ".join("?" * 9) + ")"
+
+
+def _values(rows: int, width: int) -> str:
+    """``rows`` rows of ``width`` placeholders, for a multi-row VALUES."""
+    row = "(" + ", ".join("?" * width) + ")"
+    return ", ".join([row] * rows)
 
 
 def _insert_answers_sql(count: int) -> str:
@@ -163,30 +170,23 @@ def _insert_answers_sql(count: int) -> str:
     ``(VALUES ...) AS v`` names its columns ``column1`` .. ``column9`` in both SQLite and PostgreSQL. The WHERE
     clause is needed anyway, and it also settles SQLite's parsing of ``INSERT ... SELECT ... ON CONFLICT``.
     """
-    values = ", ".join([_ANSWER_VALUES] * count)
     columns = ", ".join(f"v.column{i}" for i in range(1, 10))
     return (
-        f"INSERT INTO quiz_answers ({_ANSWER_COLUMNS}) SELECT {columns} FROM (VALUES {values}) AS v "
+        f"INSERT INTO quiz_answers ({_ANSWER_COLUMNS}) SELECT {columns} FROM (VALUES {_values(count, 9)}) AS v "
         "WHERE EXISTS (SELECT 1 FROM quiz_questions q WHERE q.session_id = v.column1 AND q.position = v.column2 "
         "AND q.revealed_ms IS NULL AND q.asked_ms IS NOT NULL) "
         "ON CONFLICT (session_id, position, user_id) DO NOTHING RETURNING session_id, position, user_id"
     )
 
 
-_NAME_VALUES = "(" + ", ".join("?" * 6) + ")"
-
-
 def _upsert_names_sql(count: int) -> str:
     """Upsert ``count`` display names, each only while the member's answer that brought it is stored (so a name
     still waiting is not written back after the member asked to be forgotten)."""
-    values = ", ".join([_NAME_VALUES] * count)
     return (
         "INSERT INTO members (guild_id, user_id, display_name, updated_ms) "
-        f"SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES {values}) AS v "
+        f"SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES {_values(count, 6)}) AS v "
         "WHERE EXISTS (SELECT 1 FROM quiz_answers a WHERE a.session_id = v.column5 AND a.position = v.column6 "
-        "AND a.user_id = v.column2) "
-        "ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name, "
-        "updated_ms = excluded.updated_ms"
+        f"AND a.user_id = v.column2) {_MEMBER_CONFLICT}"
     )
 
 
