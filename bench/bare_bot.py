@@ -11,36 +11,27 @@ the fake by itself. If the file also holds ``"question"`` (a quiz question messa
 ``"click_reply"`` (its answer to a click on one of its buttons), ``/question`` posts that question, and a click
 on any of its buttons gets that reply, ephemeral, with no work behind it: what an answer click costs discord.py.
 
-Run by ``python -m bench`` as ``python bench/bare_bot.py`` in its own process. Only discord.py is imported, so its
-memory and start-up are those of discord.py itself.
+Run by ``python -m bench`` as ``python bench/bare_bot.py`` in its own process. Besides discord.py it imports only
+``bot.discord_app.endpoints`` (standard library, discord.py and yarl; the package ``__init__`` files are docstrings),
+the one function the study bot uses too to point discord.py at the fake, so its memory and start-up are those of
+discord.py itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import discord
-import discord.gateway
-import discord.http
-import yarl
 from discord.ext import commands
 
-
-def _loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: make ``bot`` importable
+from bot.discord_app.endpoints import use_local_discord
 
 CLICK_REPLY: dict[str, Any] | None = None
 """The reply a click on a StaticButton gets (the study bot's answer to a quiz answer click), if one was given."""
@@ -117,11 +108,14 @@ async def run(token: str, static_reply: dict[str, Any] | None) -> None:
 def main() -> int:
     api = os.environ.get("DISCORD_API_URL", "")
     gateway = os.environ.get("DISCORD_GATEWAY_URL", "")
-    if not (_loopback(api) and _loopback(gateway)):
-        print("bare_bot: DISCORD_API_URL and DISCORD_GATEWAY_URL must point at a local fake Discord", file=sys.stderr)
+    try:
+        use_local_discord(api, gateway)
+    except ValueError as exc:
+        print(
+            f"bare_bot: DISCORD_API_URL and DISCORD_GATEWAY_URL must point at a local fake Discord: {exc}",
+            file=sys.stderr,
+        )
         return 2
-    discord.http.Route.BASE = api.rstrip("/")
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
     reply_file = os.environ.get("BENCH_STATIC_REPLY")
     static_reply = json.loads(Path(reply_file).read_text()) if reply_file else None
     global CLICK_REPLY
