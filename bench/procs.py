@@ -36,7 +36,7 @@ STUDY = BotKind(
 
 
 class ProcessExited(RuntimeError):
-    pass
+    """The bot process ended before the benchmark was done with it (its log says why)."""
 
 
 class BotProcess:

@@ -77,48 +77,22 @@ def print_report(document: dict[str, Any], console: Console | None = None) -> No
     memory = Table(title=f"Processes: memory and start-up; {settings['statistic']}", title_justify="left")
     for column in ("figure", "bare bot", "study bot", "study vs bare", "target"):
         memory.add_column(column, justify="left" if column in ("figure", "target") else "right")
-    memory.add_row(
-        "resident memory after the first answer",
-        _f(bare["rss_mib"], 1, " MiB"),
-        _f(study["rss_mib"], 1, " MiB"),
-        _f(targets["memory"]["measured"], 2, "×"),
-        f"{_rule(targets['memory'])} {_verdict(targets['memory']['pass'])}",
+    rows = (
+        ("resident memory after the first answer", "rss_mib", 1, " MiB", "memory"),
+        (f"resident memory with {guilds:,} more servers", "rss_many_guilds_mib", 1, " MiB", None),
+        ("memory per server", "per_guild_kib", 2, " KiB", "per_guild"),
+        ("resident memory after the load runs", "rss_after_load_mib", 1, " MiB", None),
+        ("start-up: spawn to first answer", "startup_s", 2, " s", "startup"),
+        (f"start-up with {guilds:,} more servers", "startup_many_guilds_s", 2, " s", None),
     )
-    memory.add_row(
-        f"resident memory with {guilds:,} more servers",
-        _f(bare["rss_many_guilds_mib"], 1, " MiB"),
-        _f(study["rss_many_guilds_mib"], 1, " MiB"),
-        "",
-        "",
-    )
-    memory.add_row(
-        "memory per server",
-        _f(bare["per_guild_kib"], 2, " KiB"),
-        _f(study["per_guild_kib"], 2, " KiB"),
-        _f(targets["per_guild"]["measured"], 2, "×"),
-        f"{_rule(targets['per_guild'])} {_verdict(targets['per_guild']['pass'])}",
-    )
-    memory.add_row(
-        "resident memory after the load runs",
-        _f(bare["rss_after_load_mib"], 1, " MiB"),
-        _f(study["rss_after_load_mib"], 1, " MiB"),
-        "",
-        "",
-    )
-    memory.add_row(
-        "start-up: spawn to first answer",
-        _f(bare["startup_s"], 2, " s"),
-        _f(study["startup_s"], 2, " s"),
-        _f(targets["startup"]["measured"], 2, " s", signed=True),
-        f"{_rule(targets['startup'])} {_verdict(targets['startup']['pass'])}",
-    )
-    memory.add_row(
-        f"start-up with {guilds:,} more servers",
-        _f(bare["startup_many_guilds_s"], 2, " s"),
-        _f(study["startup_many_guilds_s"], 2, " s"),
-        "",
-        "",
-    )
+    for label, key, digits, unit, target_key in rows:
+        ratio = verdict = ""
+        if target_key is not None:
+            target = targets[target_key]
+            signed = target_key == "startup"  # the start-up target is a difference, the others ratios
+            ratio = _f(target["measured"], 2, " s" if signed else "×", signed=signed)
+            verdict = f"{_rule(target)} {_verdict(target['pass'])}"
+        memory.add_row(label, _f(bare[key], digits, unit), _f(study[key], digits, unit), ratio, verdict)
     console.print(memory)
 
     summary = Table(title="Targets", title_justify="left")
