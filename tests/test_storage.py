@@ -132,3 +132,27 @@ async def test_write_refuses_to_run_inside_a_transaction_left_open(tmp_path: Pat
         assert await db.write("INSERT INTO meta (key, value, updated_at) VALUES ('k', 'v', 1) RETURNING key") != []
     finally:
         await db.close()
+
+
+async def test_a_read_never_sees_another_tasks_uncommitted_rows(tmp_path: Path) -> None:
+    """A transaction that inserts and then rolls back: a read made in between must not report its row."""
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    reads: list[asyncio.Task[object]] = []
+    try:
+        with pytest.raises(ValueError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO meta (key, value, updated_at) VALUES ('half', 'done', 0)")
+                own = await db.fetch_one("SELECT value FROM meta WHERE key = 'half'")
+                assert own is not None, "the transaction's own task sees its own rows"
+                reads += [
+                    asyncio.create_task(db.fetch_all("SELECT key FROM meta WHERE key = 'half'")),
+                    asyncio.create_task(db.fetch_one("SELECT key FROM meta WHERE key = 'half'")),
+                ]
+                await asyncio.sleep(0.05)  # the reads have had every chance to run
+                assert not any(r.done() for r in reads), "the reads wait for the transaction to end"
+                raise ValueError("roll back")
+        assert await asyncio.wait_for(reads[0], 10) == []
+        assert await asyncio.wait_for(reads[1], 10) is None
+        assert await db.fetch_all("SELECT key FROM meta WHERE key = 'half'") == []
+    finally:
+        await db.close()

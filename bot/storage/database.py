@@ -45,6 +45,7 @@ class Database:
         self._conn = connection
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._transaction_owner: asyncio.Task[Any] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -129,13 +130,29 @@ class Database:
     # Queries -------------------------------------------------------------------------------------
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
+        async with self._committed(), self._conn.execute(sql, tuple(params)) as cursor:
             row: aiosqlite.Row | None = await cursor.fetchone()
             return row
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        async with self._committed():
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    @asynccontextmanager
+    async def _committed(self) -> AsyncIterator[None]:
+        """Let a read see committed rows only, never another task's transaction half done.
+
+        Reads share the one connection, so a read that ran between another task's BEGIN and COMMIT would see
+        its uncommitted rows, and show them even if that transaction then rolled back. Such a read waits for
+        the transaction to end. Otherwise it goes straight to the worker thread: its statement is queued there
+        before any later BEGIN, and the worker runs them in order. The transaction's own task reads freely.
+        """
+        owner = self._transaction_owner
+        if owner is None or owner is asyncio.current_task():
+            yield
+            return
+        async with self._write_lock:
+            yield
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Run one statement as its own transaction and return the rows it returns (``RETURNING``).
@@ -154,10 +171,14 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction; writers queue on a lock so concurrent tasks never interleave statements."""
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            self._transaction_owner = asyncio.current_task()
             try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                await self._conn.execute("COMMIT")
+            finally:
+                self._transaction_owner = None
