@@ -19,13 +19,12 @@ class DiscordPublisher:
 
     async def post(self, channel_id: int, reply: Reply, nonce: str | None = None) -> int | None:
         channel = self.client.get_partial_messageable(channel_id)
-        view = to_view(reply)
         extra: dict[str, Any] = {} if nonce is None else {"nonce": nonce}  # discord.py adds enforce_nonce
+        view = to_view(reply)
+        if view is not None:  # discord.py's overloads of send take a view or none at all, not view=None
+            extra["view"] = view
         try:
-            if view is None:
-                message = await channel.send(embed=to_embed(reply), allowed_mentions=NO_MENTIONS, **extra)
-            else:
-                message = await channel.send(embed=to_embed(reply), view=view, allowed_mentions=NO_MENTIONS, **extra)
+            message = await channel.send(embed=to_embed(reply), allowed_mentions=NO_MENTIONS, **extra)
         except (discord.Forbidden, discord.NotFound):
             log.warning("cannot post in channel %d", channel_id, exc_info=True)
             return None
