@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck pytest bench clean check
+.PHONY: run install test lint typecheck pytest bench clean check
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "$(PYTHON) is $$($(PYTHON) --version 2>&1); the bot needs Python 3.11 or newer." \
+	       "Run: make clean && make $(or $(MAKECMDGOALS),run) PYTHON=python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -21,6 +24,9 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 
 run: $(STAMP_RUN)
 	$(BIN)/python -m bot $(ARGS)
+
+# Set up .venv for running only (a server, an update): what `make run` does before it starts the bot.
+install: $(STAMP_RUN)
 
 check: $(STAMP_RUN)
 	$(BIN)/python -m bot check
@@ -39,5 +45,6 @@ test: lint typecheck pytest
 bench: $(STAMP_DEV)
 	$(BIN)/python -m bench $(ARGS)
 
+# Also the cure when .venv was made with the wrong Python: `make clean && make run PYTHON=python3.11`.
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

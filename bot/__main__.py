@@ -13,17 +13,15 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot import admin
 from bot.core.content.library import ContentError
+from bot.core.errors import OperatorError
 from bot.discord_app.sync import SyncMode
 from bot.settings import Settings
-from bot.storage.database import SQLiteTooOld
-from bot.storage.migrator import SchemaTooNew
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import StudyBot
@@ -35,24 +33,52 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="ketamine-study-bot: cited study content and quizzes."
     )
-    parser.add_argument("--log-json", action="store_true", help="log one JSON object per line (for log collectors)")
+    json_help = "log one JSON object per line (for log collectors)"
+    parser.add_argument("--log-json", action="store_true", help=json_help)
+    # The same flag after the subcommand (`python -m bot run --log-json`); SUPPRESS keeps the one given first.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--log-json", action="store_true", default=argparse.SUPPRESS, help=json_help)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = commands.add_parser(
-        "run", help="connect to Discord with DISCORD_TOKEN, or open the console without it (the default)"
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=help, parents=[common])
+
+    run = command(
+        "run",
+        "connect to Discord with DISCORD_TOKEN; without it, the console on a terminal, and exit 2 in a service",
     )
     sync = run.add_mutually_exclusive_group()
     sync.add_argument("--sync", action="store_true", help="push the slash commands to Discord now")
     sync.add_argument("--no-sync", action="store_true", help="never push the slash commands at start-up")
-    commands.add_parser("console", help="the offline console, even when a token is set")
-    commands.add_parser("check", help="validate every content module and print what it holds")
-    push = commands.add_parser("sync", help="push the slash commands to Discord now, then exit")
+    command("console", "the offline console, even when a token is set")
+    command("check", "validate every content module and print what it holds")
+    push = command("sync", "push the slash commands to Discord now, then exit")
     push.add_argument("--guild", type=int, metavar="ID", help="to this server only (instant) instead of globally")
-    commands.add_parser("migrate", help="apply pending database migrations and print the schema version")
-    commands.add_parser("health", help="exit 0 while a running bot is connected to Discord (for health checks)")
-    backup = commands.add_parser("backup", help="copy the database to PATH, safely while the bot runs")
-    backup.add_argument("path", type=Path, metavar="PATH", help="a new file for the copy")
-    parser.set_defaults(command="run", sync=False, no_sync=False)
+    command("migrate", "apply pending database migrations and print the schema version")
+    command("health", "exit 0 while a running bot is connected to Discord (for health checks)")
+    backup = command("backup", "copy the database to PATH, safely while the bot runs")
+    backup.add_argument(
+        "path",
+        metavar="PATH",
+        help="a new file for the copy, or a folder (ending in /) for a copy named by the time, e.g. data/backups/",
+    )
+    backup.add_argument(
+        "--keep", type=_positive, metavar="N", help="with a folder: keep only the newest N copies made there"
+    )
+    parser.set_defaults(command=None, sync=False, no_sync=False)
     return parser
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+NO_TOKEN_IN_SERVICE = (
+    "DISCORD_TOKEN is empty, and `run` has no terminal to open the offline console on. Set DISCORD_TOKEN in the "
+    "settings file the service reads (see deploy/.env.example), or use `python -m bot console` for the console."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from bot.logs import setup_logging
 
-    setup_logging(settings.log_level, json_lines=args.log_json, file=settings.log_file)
     try:
+        setup_logging(settings.log_level, json_lines=args.log_json, file=settings.log_file)
         if args.command == "check":
             return admin.check(settings)
         if args.command == "health":
@@ -74,13 +100,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return asyncio.run(admin.migrate(settings))
         if args.command == "backup":
-            return admin.backup(settings, args.path)
+            return admin.backup(settings, args.path, args.keep)
         if args.command == "sync":
             if settings.discord_token is None:
                 print("sync needs DISCORD_TOKEN: it talks to Discord.", file=sys.stderr)
                 return 2
             target = settings.model_copy(update={"dev_guild_id": args.guild})
             return asyncio.run(run_discord(target, SyncMode.FORCE, sync_only=True))
+        if args.command == "run" and settings.discord_token is None and not sys.stdin.isatty():
+            # A service (systemd, Docker) has no terminal: a console would read nothing, exit 0 and be restarted.
+            raise OperatorError(NO_TOKEN_IN_SERVICE, exit_code=2)
         if args.command == "console" or settings.discord_token is None:
             return asyncio.run(run_console(settings))
         mode = SyncMode.FORCE if args.sync else SyncMode.SKIP if args.no_sync else SyncMode.AUTO
@@ -90,9 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (SchemaTooNew, SQLiteTooOld) as exc:
+    except OperatorError as exc:
+        log.debug("stopped by an operational error", exc_info=True)
         print(str(exc), file=sys.stderr)
-        return 1
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130
 
@@ -112,7 +142,9 @@ async def run_console(settings: Settings) -> int:
     services = Services.create(app, SystemClock(), publisher)
     try:
         await services.start()
-        await ConsoleApp(services.router, console, publisher).run()
+        app_console = ConsoleApp(services.router, console, publisher)
+        await app_console.show_open_questions()
+        await app_console.run()
     finally:
         await services.stop()
         await app.close()
@@ -121,6 +153,7 @@ async def run_console(settings: Settings) -> int:
 
 async def run_discord(settings: Settings, mode: SyncMode, sync_only: bool = False) -> int:
     """Run the bot until Discord closes or SIGTERM/SIGINT asks it to stop (then it shuts down cleanly)."""
+    import aiohttp
     import discord
 
     from bot.discord_app.bot import StudyBot
@@ -139,6 +172,14 @@ async def run_discord(settings: Settings, mode: SyncMode, sync_only: bool = Fals
     except discord.LoginFailure:
         print(
             "Discord rejected DISCORD_TOKEN. Copy the token again from the developer portal (Bot tab).", file=sys.stderr
+        )
+        return 1
+    except (aiohttp.ClientConnectionError, discord.DiscordServerError) as exc:
+        log.debug("Discord could not be reached", exc_info=True)
+        print(
+            f"Cannot reach Discord ({exc.__class__.__name__}: {exc}). Check this machine's network, DNS and firewall "
+            "(the bot needs outbound HTTPS to discord.com), then start again.",
+            file=sys.stderr,
         )
         return 1
     except discord.PrivilegedIntentsRequired:

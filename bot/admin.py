@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.content.library import ContentLibrary
+from bot.core.errors import OperatorError
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.migrator import latest_version
@@ -22,6 +26,12 @@ def check(settings: Settings) -> int:
             f"{module.id}: {len(module.topics)} topics, {len(module.commands)} topic commands, "
             f"{len(module.questions)} questions, {len(module.sources)} sources ({module.path})"
         )
+        if not module.questions:
+            print(
+                f"warning: {module.id} has no quiz questions, so /{module.id} has no quiz or question of the day. "
+                f"Add {module.path / 'questions.yaml'} (see content/README.md).",
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -35,8 +45,20 @@ async def migrate(settings: Settings) -> int:
     return 0
 
 
-def backup(settings: Settings, target: Path) -> int:
-    """Copy the database with SQLite's online backup API; safe while the bot is running."""
+BACKUP_NAME = "bot-%Y-%m-%dT%H%M%SZ.sqlite3"
+"""A copy made into a folder is named by its UTC time, so a daily timer never overwrites and names sort by age."""
+
+
+def backup(settings: Settings, written: str, keep: int | None = None) -> int:
+    """Copy the database with SQLite's online backup API; safe while the bot is running.
+
+    ``written`` (as typed) is a new file, or a folder (existing, or typed with a trailing slash) that gets a copy
+    named by the time; with ``keep``, only the newest ``keep`` copies made that way stay in the folder.
+    """
+    target = Path(written)
+    folder = target.is_dir() or written.endswith(("/", "\\"))
+    if folder:
+        target = target / datetime.now(UTC).strftime(BACKUP_NAME)
     if target.resolve() == settings.database_path.resolve():
         print("The backup must go to another file than the database itself.", file=sys.stderr)
         return 2
@@ -46,8 +68,20 @@ def backup(settings: Settings, target: Path) -> int:
     if not settings.database_path.exists():
         print(f"There is no database at {settings.database_path} to back up.", file=sys.stderr)
         return 2
-    asyncio.run(_copy(settings.database_path, target))
+    try:
+        asyncio.run(_copy(settings.database_path, target))
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)  # a half-written copy is no backup
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise OperatorError(
+            f"Cannot write the backup to {target} ({reason}). Choose a folder this user can write to."
+        ) from exc
     print(f"backed up {settings.database_path} to {target} ({target.stat().st_size} bytes)")
+    if folder and keep is not None:
+        for old in sorted(target.parent.glob("bot-*.sqlite3"))[:-keep]:
+            old.unlink()
+            print(f"removed the older backup {old}")
     return 0
 
 
@@ -73,6 +107,13 @@ HEARTBEAT_STALE_MS = 180_000
 
 async def health(settings: Settings) -> int:
     """Exit 0 while a running bot is connected to Discord (it records a heartbeat every 30 s), else 1."""
+    if not settings.database_path.is_file():
+        print(
+            f"unhealthy: there is no database at {settings.database_path}. The bot has not started with this "
+            "DATABASE_PATH yet, or this command runs with other settings than the bot's.",
+            file=sys.stderr,
+        )
+        return 1
     db = await Database.open(settings.database_path)
     try:
         beat = await MetaRepository(db).get(HEARTBEAT_KEY)

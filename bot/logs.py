@@ -10,6 +10,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.core.errors import OperatorError
+
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
@@ -28,18 +30,30 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def _no_voice_warnings(record: logging.LogRecord) -> bool:
+    """discord.py warns at every start that voice libraries are missing; this bot never joins voice."""
+    return "voice will NOT be supported" not in record.getMessage()
+
+
 def setup_logging(level: str, *, json_lines: bool = False, file: Path | None = None) -> None:
     formatter: logging.Formatter = JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT, "%H:%M:%S")
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(formatter)
     handlers: list[logging.Handler] = [console]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        rotating = logging.handlers.RotatingFileHandler(file, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            rotating = logging.handlers.RotatingFileHandler(file, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+        except OSError as exc:
+            raise OperatorError(
+                f"LOG_FILE {file}: cannot write there ({exc.strerror or exc}). Choose a folder this user can write "
+                "to (in the Docker image: /data/bot.log), or leave LOG_FILE unset to log to standard error only."
+            ) from exc
         rotating.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
         handlers.append(rotating)
     root = logging.getLogger()
     root.handlers[:] = handlers
     root.setLevel(level)
     logging.getLogger("discord.http").setLevel(logging.WARNING)
+    logging.getLogger("discord.client").addFilter(_no_voice_warnings)
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)

@@ -5,21 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+DEFAULT_DATABASE = Path("data/bot.sqlite3")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # env_ignore_empty: `DEV_GUILD_ID=` in a copied .env.example (or a systemd EnvironmentFile, or compose's
+    # env_file) means "unset", the way every example file and operator reads it, not "the empty string".
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     discord_token: SecretStr | None = Field(
         default=None, description="Bot token from the Discord developer portal; without it the console starts."
     )
-    database_path: Path = Field(default=Path("data/bot.sqlite3"), description="SQLite database file.")
+    database_path: Path = Field(default=DEFAULT_DATABASE, description="SQLite database file.")
     content_dir: Path = Field(default=PROJECT_ROOT / "content", description="Folder holding the content modules.")
     dev_guild_id: int | None = Field(
         default=None, description="Sync commands to this one server only (instant; for development)."
@@ -34,12 +37,32 @@ class Settings(BaseSettings):
     data_retention_days: int = Field(
         default=30, ge=0, le=3650, description="Days a server's data is kept after the bot is removed from it."
     )
+    state_directory: Path | None = Field(
+        default=None,
+        description=(
+            "Set by systemd's StateDirectory=. The database goes there by default, and a relative DATABASE_PATH "
+            "or LOG_FILE is placed in it, so a settings file copied from .env.example never points the bot into "
+            "the read-only checkout."
+        ),
+    )
     discord_api_url: str | None = Field(
         default=None, description="Testing only: REST base URL of a local fake Discord (http://127.0.0.1:...)."
     )
     discord_gateway_url: str | None = Field(
         default=None, description="Testing only: gateway URL of a local fake Discord (ws://127.0.0.1:...)."
     )
+
+    @model_validator(mode="after")
+    def _relative_paths_in_state_directory(self) -> Settings:
+        if self.state_directory is None:
+            return self
+        if self.database_path == DEFAULT_DATABASE and "database_path" not in self.model_fields_set:
+            self.database_path = self.state_directory / DEFAULT_DATABASE.name
+        elif not self.database_path.is_absolute():
+            self.database_path = self.state_directory / self.database_path
+        if self.log_file is not None and not self.log_file.is_absolute():
+            self.log_file = self.state_directory / self.log_file
+        return self
 
     @field_validator("discord_token", mode="before")
     @classmethod

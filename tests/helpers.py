@@ -1,8 +1,11 @@
-"""Small helpers shared by tests: copies of the shipped content to break or extend."""
+"""Small helpers shared by tests: copies of the shipped content to break or extend, and the command line."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT, Settings
@@ -47,3 +50,34 @@ def add_second_module(content_dir: Path) -> None:
         path = content_dir / "caffeine" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+BOT_VARIABLES = {"DISCORD_TOKEN", "DEV_GUILD_ID", "CONTENT_DIR", "DATABASE_PATH", "LOG_FILE", "STATE_DIRECTORY"}
+"""Settings a developer's shell may have set; a test of the command line starts from none of them."""
+
+
+def cli(
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    database: bool = True,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` as an operator runs it: in ``cwd``, with ``env`` over a clean environment, the
+    database in ``cwd`` unless ``database`` is False, and ``stdin`` as piped input (no input: /dev/null)."""
+    environment = {k: v for k, v in os.environ.items() if k not in BOT_VARIABLES}
+    if database:
+        environment["DATABASE_PATH"] = str(cwd / "bot.sqlite3")
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=timeout,
+        check=False,
+    )

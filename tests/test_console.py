@@ -8,21 +8,11 @@ import sys
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
+from tests.helpers import cli
 
 
 def run_console(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "CONTENT_DIR", "DATABASE_PATH"}}
-    environment.update({"DATABASE_PATH": str(tmp_path / "console.sqlite3"), "LOG_LEVEL": "WARNING", **env})
-    return subprocess.run(
-        [sys.executable, "-m", "bot"],
-        input=script,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
+    return cli(tmp_path, stdin=script, env={"LOG_LEVEL": "WARNING", **env})
 
 
 def test_console_runs_commands_from_a_pipe_and_exits_at_end(tmp_path: Path) -> None:
@@ -92,7 +82,7 @@ def test_check_command_counts_content(tmp_path: Path) -> None:
 
 
 def test_console_runs_a_quiz_answered_by_letter(tmp_path: Path) -> None:
-    script = "/ketamine quiz start questions:2\nb\nb\n/ketamine quiz status\n"
+    script = "/ketamine quiz start questions:2\nb\nb\n/ketamine quiz status\nwait\n"
     result = run_console(tmp_path, script, QUIZ_SECONDS="1", QUIZ_REVEAL_SECONDS="0.2")
     assert result.returncode == 0, result.stderr
     out = result.stdout

@@ -40,3 +40,21 @@ def test_compose_and_systemd_unit() -> None:
     ):
         assert option in unit
     assert "ExecStart=/opt/ketamine-study-bot/.venv/bin/python -m bot run" in unit
+
+
+def test_docker_build_context_leaves_out_local_state_and_secrets() -> None:
+    ignored = set((PROJECT_ROOT / ".dockerignore").read_text(encoding="utf-8").split())
+    assert {".venv", "data", ".env", "**/__pycache__", ".mypy_cache", ".pytest_cache", ".git"} <= ignored
+
+
+def test_systemd_database_does_not_depend_on_environment_order() -> None:
+    """EnvironmentFile= wins over Environment=, so the unit must not rely on Environment= for the database path:
+    the bot finds StateDirectory= through STATE_DIRECTORY (tested in test_operator_steps)."""
+    unit = (DEPLOY / "bot.service").read_text(encoding="utf-8")
+    assert "StateDirectory=ketamine-study-bot" in unit and "Environment=DATABASE_PATH" not in unit
+    backup = (DEPLOY / "backup.service").read_text(encoding="utf-8")
+    for shared in ("User=ketamine-bot", "EnvironmentFile=/etc/ketamine-study-bot.env", "StateDirectory=ketamine-study-bot"):
+        assert shared in unit and shared in backup
+    assert "-m bot backup /var/lib/ketamine-study-bot/backups/ --keep" in backup
+    timer = (DEPLOY / "backup.timer").read_text(encoding="utf-8")
+    assert "OnCalendar=daily" in timer and "Persistent=true" in timer

@@ -56,6 +56,12 @@ async def test_forget_needs_confirmation_by_the_same_member(services: Services) 
     assert done.title == "Your data is deleted" and "2 answers" in done.body
     assert await services.quiz.repo.history(10, 1) == [] and await services.quiz.repo.history(11, 1) == []
     assert len(await services.quiz.repo.history(10, 2)) == 1, "other members keep their data"
+    started = await services.app.db.fetch_all("SELECT starter_id FROM quiz_sessions ORDER BY id")
+    assert [r["starter_id"] for r in started] == [0, 0, 2], "the quizzes member 1 started no longer name them"
+    export = (await services.router.run(member(1), "ketamine", "privacy export", {})).attachment
+    assert export is not None
+    left = json.loads(export.text)
+    assert left["quiz_answers"] == left["display_names"] == left["quizzes_started"] == []
     board = await services.router.run(member(2), "ketamine", "leaderboard", {})
     assert "user1" not in board.fields[0].value
 

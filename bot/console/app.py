@@ -15,16 +15,17 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from bot.console.channels import HERE, channel_id
 from bot.console.parser import parse_command
 from bot.console.publisher import ConsolePublisher
 from bot.console.view import render_reply
-from bot.core.errors import InvalidInput
+from bot.core.errors import InvalidInput, UserFacingError
 from bot.core.quiz.render import LETTERS
 from bot.core.reply import Reply
 from bot.services.catalog import Caller
 from bot.services.router import Router
 
-CONSOLE_CALLER = Caller(user_id=1, display_name="you", guild_id=1, channel_id=1, can_manage_guild=True)
+CONSOLE_CALLER = Caller(user_id=1, display_name="you", guild_id=1, channel_id=HERE, can_manage_guild=True)
 """The console is one local player in one local study room, so server-only commands such as the quiz work."""
 
 HELP_EXTRA = [
@@ -32,7 +33,8 @@ HELP_EXTRA = [
     ("press N", "press button N of the last reply"),
     ("pick N", "choose option N of the last reply's menu"),
     ("a, b, c, d, e", "answer the open quiz question"),
-    ("quit", "leave (or Ctrl-D)"),
+    ("wait", "wait until this channel's quiz is over (for scripts fed through a pipe)"),
+    ("quit", "leave (or Ctrl-D); a running quiz is saved and goes on at the next start"),
 ]
 
 
@@ -62,8 +64,26 @@ class ConsoleApp:
                 break
             if not await self.handle(line.strip()):
                 break
-        if self.router.quiz is not None:
-            await self.router.quiz.wait_idle()  # let a running quiz finish before leaving at end of input
+        await self.say_what_is_kept()
+
+    async def show_open_questions(self) -> None:
+        """After a restart, the questions still open are shown again, so `press N` and letters answer them."""
+        if self.router.quiz is None:
+            return
+        for reply in await self.router.quiz.open_questions():
+            self.console.print("Still open from last time:")
+            await self.publisher.post(CONSOLE_CALLER.channel_id or 0, reply)
+
+    async def say_what_is_kept(self) -> None:
+        """Leaving never waits for a quiz (a question of the day stays open for hours): say what goes on later."""
+        quizzes, daily = (0, 0) if self.router.quiz is None else await self.router.quiz.running_kinds()
+        kept = [f"{quizzes} running quiz{'zes' if quizzes != 1 else ''}"] if quizzes else []
+        kept += [f"{daily} open question{'s' if daily != 1 else ''} of the day"] if daily else []
+        if kept:
+            self.console.print(
+                f"Saved: {' and '.join(kept)}; {'they go' if quizzes + daily > 1 else 'it goes'} on the next time "
+                "you start the console."
+            )
 
     async def handle(self, line: str) -> bool:
         """Run one line; return False when the user asked to leave."""
@@ -75,6 +95,10 @@ class ConsoleApp:
         if word == "help":
             self.print_help()
             return True
+        if word == "wait":
+            if self.router.quiz is not None:
+                await self.router.quiz.wait_until_over(HERE)
+            return True
         try:
             if word in {"press", "pick"} or word.isdigit():
                 reply = await self._press(word, line.split()[1:])
@@ -82,7 +106,8 @@ class ConsoleApp:
                 reply = await self._answer(word)
             else:
                 parsed = parse_command(line)
-                reply = await self.router.run(CONSOLE_CALLER, parsed.group, parsed.name, parsed.options)
+                options = self._channel_ids(parsed.group, parsed.name, parsed.options)
+                reply = await self.router.run(CONSOLE_CALLER, parsed.group, parsed.name, options)
                 if parsed.name == "quiz start" and not reply.is_error:
                     self.console.print(render_reply(reply))
                     with contextlib.suppress(TimeoutError):
@@ -94,14 +119,30 @@ class ConsoleApp:
             return True
         self.console.print(render_reply(reply))
         if reply.attachment is not None:
-            path = Path.cwd() / reply.attachment.filename
-            await asyncio.to_thread(path.write_text, reply.attachment.text, encoding="utf-8")
-            self.console.print(f"Saved {reply.attachment.filename} to {path}")
+            folder = self.router.app.settings.database_path.parent / "exports"
+            try:
+                path = await asyncio.to_thread(save_new_file, folder, reply.attachment.filename, reply.attachment.text)
+                self.console.print(Text(f"Saved to {path}"))
+            except InvalidInput as exc:
+                self.console.print(Text(exc.message, style="red"))
         if not reply.is_error:
             self.last = reply
             self.publisher.shown += 1
             self._last_shown = self.publisher.shown
         return True
+
+    def _channel_ids(self, group: str, name: str, options: dict[str, str]) -> dict[str, str]:
+        """`channel:#pharm-study` as well as an id, for every channel option (Discord's picker gives ids)."""
+        try:
+            spec = self.router.find(group, name)
+        except UserFacingError:
+            return options  # the router says what is wrong with the command itself
+        return {
+            key: str(channel_id(value))
+            if value.startswith("#") and (o := spec.option(key)) and o.kind == "channel"
+            else value
+            for key, value in options.items()
+        }
 
     async def _answer(self, letter: str) -> Reply:
         question = self.publisher.open_question
@@ -144,3 +185,22 @@ class ConsoleApp:
             self.console.print(Text(spec.usage(), style="bold"), Text(f"\n    {spec.description}"), sep="")
         for name, what in HELP_EXTRA:
             self.console.print(Text(name, style="bold"), Text(f"\n    {what}"), sep="")
+
+
+def save_new_file(folder: Path, filename: str, text: str) -> Path:
+    """Write ``text`` to a new file in ``folder`` (created if need be): ``name-2.json`` and so on when ``name.json``
+    exists, so an earlier export is never overwritten."""
+    stem, suffix = Path(filename).stem, Path(filename).suffix
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for number in range(1, 10_000):
+            path = folder / (filename if number == 1 else f"{stem}-{number}{suffix}")
+            try:
+                with path.open("x", encoding="utf-8") as handle:
+                    handle.write(text)
+            except FileExistsError:
+                continue
+            return path
+    except OSError as exc:
+        raise InvalidInput(f"Cannot save {filename} in {folder} ({exc.strerror or exc}).") from exc
+    raise InvalidInput(f"{folder} already holds 9999 copies of {filename}; move some away and try again.")

@@ -21,19 +21,26 @@ class ConsolePublisher:
         self.question_shown = 0
         """``shown`` when the open question was printed."""
         self._question_posted = asyncio.Event()
+        self._printed: dict[int, Reply] = {}
 
     async def post(self, channel_id: int, reply: Reply, nonce: str | None = None) -> int | None:
         self.console.print(render_reply(reply))
+        message_id = next(self._ids)
+        self._printed[message_id] = reply
         if reply.buttons and reply.buttons[0].action.startswith("qa:"):
             self.open_question = reply
             self.shown += 1
             self.question_shown = self.shown
             self._question_posted.set()
-        return next(self._ids)
+        return message_id
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> bool:
+        """A terminal cannot change what it printed, so an edit is printed anew, unless it changes nothing
+        (a question posted again after a restart is edited to the same text)."""
         self.open_question = None if not reply.buttons else self.open_question
-        self.console.print(render_reply(reply))
+        if self._printed.get(message_id) != reply:
+            self._printed[message_id] = reply
+            self.console.print(render_reply(reply))
         return True
 
     def link(self, guild_id: int, channel_id: int, message_id: int | None) -> str:

@@ -10,16 +10,29 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.console.channels import channel_name
 from bot.core.reply import Reply
 
-_TIMESTAMP = re.compile(r"<t:(\d+):[RfFdDtT]>")
+_TIMESTAMP = re.compile(r"<t:(\d+):([RfFdDtT])>")
 _MENTION = re.compile(r"<@!?(\d+)>")
+_CHANNEL = re.compile(r"<#(\d+)>")
+_SUBTEXT = re.compile(r"^-# ", flags=re.MULTILINE)
+
+
+def _clock(match: re.Match[str]) -> str:
+    """A countdown (R) as the local clock time; a date style (f, F, d, D) with its date."""
+    moment = datetime.fromtimestamp(int(match.group(1)))
+    if match.group(2) in "fFdD":
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return "at " + moment.strftime("%H:%M:%S")
 
 
 def for_terminal(text: str) -> str:
-    """Discord's live countdown shown as a local clock time; every line break kept, as Discord keeps them."""
-    text = _TIMESTAMP.sub(lambda m: "at " + datetime.fromtimestamp(int(m.group(1))).strftime("%H:%M:%S"), text)
+    """Discord markup in plain words (times, members, channels, small print); every line break kept."""
+    text = _TIMESTAMP.sub(_clock, text)
     text = _MENTION.sub(lambda m: f"member {m.group(1)}", text)
+    text = _CHANNEL.sub(lambda m: channel_name(int(m.group(1))), text)
+    text = _SUBTEXT.sub("", text)
     return text.replace("\n", "  \n")
 
 

@@ -17,3 +17,15 @@ class NotFound(UserFacingError):
 
 class InvalidInput(UserFacingError):
     """An option value out of range or malformed."""
+
+
+class OperatorError(Exception):
+    """A problem the person running the bot can fix (a setting, a file, the network), said in one line.
+
+    The command line prints the message alone and exits with ``exit_code``: no traceback for an operator to read
+    through (it goes to the log at debug level).
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -46,8 +46,8 @@ class Services:
     async def start(self) -> None:
         """Work that resumes after a restart: running quizzes, unposted results, the daily schedule."""
         await self.quiz.resume_all()
-        self.daily.start()
-        self.privacy.start()
+        await self.daily.start()
+        await self.privacy.start()
 
     async def stop(self) -> None:
         await self.privacy.stop()

@@ -77,8 +77,8 @@ class DailyService:
                 return chosen
         return modules[0] if modules else None
 
-    def start(self) -> None:
-        self._loop.start()
+    async def start(self) -> None:
+        await self._loop.start()
 
     async def stop(self) -> None:
         await self._loop.stop()

@@ -54,9 +54,10 @@ class PrivacyService:
         return Reply(
             title="Delete your data?",
             body=(
-                "This deletes your quiz answers, scores and stats in **every** server, and the name the bot "
-                "remembered for you. It cannot be undone. Settings changes you made as an admin stay in each "
-                "server's audit history."
+                "This deletes your quiz answers, scores and stats in **every** server and the name the bot "
+                "remembered for you, and removes you as the starter of the quizzes you started (the quizzes stay "
+                "in their server's history without you). It cannot be undone. Settings changes you made as an "
+                "admin stay in each server's settings history, which records who changed what."
             ),
             footer=footer(module),
             ephemeral=True,
@@ -75,7 +76,10 @@ class PrivacyService:
         log.info("deleted the data of a member on request (%d answers)", removed)
         return Reply(
             title="Your data is deleted",
-            body=f"{removed} answers and your remembered names are gone from every server.",
+            body=(
+                f"{removed} answers and your remembered names are gone from every server, and you are no longer "
+                "named as the starter of any quiz."
+            ),
             ephemeral=True,
         )
 
@@ -101,8 +105,8 @@ class PrivacyService:
             log.info("deleted the data of server %d, left more than %d days ago", guild_id, self.retention_days)
         return purged
 
-    def start(self) -> None:
-        self._loop.start()
+    async def start(self) -> None:
+        await self._loop.start()
 
     async def stop(self) -> None:
         await self._loop.stop()

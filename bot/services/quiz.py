@@ -81,7 +81,7 @@ MAX_QUESTIONS = 50
 DAILY = "daily"
 RESULTS_GRACE_MS = 24 * 3600 * 1000
 """Results still unposted after a restart are posted if the quiz ended within this time."""
-QUIZ_COMMANDS = ("quiz start", "quiz stop", "quiz status", "leaderboard", "stats")
+QUIZ_COMMANDS = ("quiz start", "quiz stop", "quiz status", "quiz close-daily", "leaderboard", "stats")
 DEFAULT_RULES = QuizRules(question_count=10, seconds=20, points=100, speed_bonus=True)
 
 
@@ -149,6 +149,12 @@ class QuizService:
             CommandSpec(
                 module.id, "quiz stop", "Stop this channel's quiz (its starter or Manage Server)", guild_only=True
             ),
+            CommandSpec(
+                module.id,
+                "quiz close-daily",
+                "Reveal this channel's question of the day now, before its window ends (Manage Server)",
+                guild_only=True,
+            ),
             CommandSpec(module.id, "quiz status", "Where this channel's quiz is up to", guild_only=True),
             CommandSpec(
                 module.id,
@@ -171,6 +177,8 @@ class QuizService:
             return await self.start(caller, module, options)
         if name == "quiz stop":
             return await self.stop(caller, module)
+        if name == "quiz close-daily":
+            return await self.close_daily(caller)
         if name == "leaderboard":
             return await self.leaderboard(caller, module, options.get("scope") == "channel")
         if name == "stats":
@@ -299,6 +307,10 @@ class QuizService:
             session = await self.repo.create(new, [question.id], self.clock.now_ms())
         except AlreadyPosted:
             return None
+        try:
+            await self._ask(session, 0)  # posted before the tick returns: start-up shows what it owed
+        except Exception:
+            log.exception("question of the day in channel %d: first post failed; its runner retries", session.channel_id)
         self.launch(session.id)
         return session
 
@@ -337,6 +349,29 @@ class QuizService:
                 task.cancel()
             await self._post_results(session, stopped=True)
         return Reply(title="Quiz stopped", body="The results so far are posted in the channel.", ephemeral=True)
+
+    async def close_daily(self, caller: Caller) -> Reply:
+        """Close a question of the day now: its answer is revealed and it counts, as at the end of its window."""
+        guild_id, channel_id = _in_server(caller)
+        if not caller.can_manage_guild:
+            raise InvalidInput("Closing the question of the day early needs the Manage Server permission.")
+        session = await self.repo.running_in_channel(channel_id, kind=DAILY)
+        if session is None or session.guild_id != guild_id:
+            raise NotFound("No question of the day is open in this channel.")
+        asked = await self.repo.question(session.id, session.position)
+        self._open.pop(session.id, None)
+        if asked is not None and await self.repo.reveal(session.id, asked.position, self.clock.now_ms()):
+            await self._show_reveal(session, asked)
+        if await self.repo.end(session.id, QuizState.FINISHED, self.clock.now_ms()):
+            task = self._tasks.get(session.id)
+            if task is not None:
+                task.cancel()
+            await self._post_results(session, stopped=False)
+        return Reply(
+            title="Question of the day closed",
+            body="The answer is revealed in the channel; answers given so far count.",
+            ephemeral=True,
+        )
 
     async def status(self, caller: Caller, module: ContentModule) -> Reply:
         guild_id, channel_id = _in_server(caller)
@@ -451,10 +486,12 @@ class QuizService:
                 await task
         await self.repo.drain()
 
-    async def wait_idle(self) -> None:
-        """Wait until no quiz is being driven (tests and the console's end of input)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+    async def wait_until_over(self, channel_id: int) -> None:
+        """Wait for the quiz running in a channel to end (the console's `wait`, for scripts)."""
+        session = await self.repo.running_in_channel(channel_id)
+        task = None if session is None else self._tasks.get(session.id)
+        if task is not None:
+            await asyncio.wait({task})
 
     def _finished(self, session_id: int, task: asyncio.Task[None]) -> None:
         if self._tasks.get(session_id) is task:
@@ -512,21 +549,11 @@ class QuizService:
     async def _post_question(self, session: QuizSession, asked: AskedQuestion, *, again: bool = False) -> None:
         """Post an asked question. ``again``: it may have been posted before a crash (its id was not recorded);
         the nonce brings that message back instead of a second one, and an edit gives it the new deadline."""
-        module = self.app.library.module(session.module)
-        question = _question(module, asked)
-        if module is None or question is None or asked.deadline_ms is None:
+        reply = self._question_reply(session, asked)
+        if reply is None:
             log.error("quiz %d: question %s is no longer in the content; stopping", session.id, asked.question_id)
             await self.repo.end(session.id, QuizState.STOPPED, self.clock.now_ms())
             return
-        reply = quiz_render.question_reply(
-            module,
-            session.id,
-            asked.position,
-            session.question_count,
-            question,
-            asked.deadline_ms,
-            daily=session.kind == DAILY,
-        )
         publisher = self._publisher()
         message_id = await publisher.post(session.channel_id, reply, message_nonce(session, "question", asked.position))
         if message_id is not None and again:
@@ -537,6 +564,40 @@ class QuizService:
             return
         await self.repo.set_message(session.id, asked.position, message_id)
         await self._remember_open(session.id, asked.position)
+
+    def _question_reply(self, session: QuizSession, asked: AskedQuestion) -> Reply | None:
+        """The question message as posted; None when its question is no longer in the content."""
+        module = self.app.library.module(session.module)
+        question = _question(module, asked)
+        if module is None or question is None or asked.deadline_ms is None:
+            return None
+        return quiz_render.question_reply(
+            module,
+            session.id,
+            asked.position,
+            session.question_count,
+            question,
+            asked.deadline_ms,
+            daily=session.kind == DAILY,
+        )
+
+    async def open_questions(self) -> list[Reply]:
+        """Questions still open in running quizzes, as posted: the console shows them again after a restart."""
+        replies: list[Reply] = []
+        for session in await self.repo.running():
+            asked = await self.repo.question(session.id, session.position)
+            if session.state is not QuizState.ASKING or asked is None or asked.message_id is None:
+                continue
+            reply = self._question_reply(session, asked)
+            if reply is not None and (asked.deadline_ms or 0) > self.clock.now_ms():
+                replies.append(reply)
+        return replies
+
+    async def running_kinds(self) -> tuple[int, int]:
+        """How many quizzes and questions of the day are running (stored, so they go on after a restart)."""
+        running = await self.repo.running()
+        daily = sum(1 for session in running if session.kind == DAILY)
+        return len(running) - daily, daily
 
     async def _remember_open(self, session_id: int, position: int) -> None:
         """Keep an open question's rows for clicks, read back so the cache holds exactly what is stored."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.errors import OperatorError
 from bot.storage.migrator import SchemaTooNew, available
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,30 @@ MIN_SQLITE = (3, 35, 0)
 """``INSERT ... RETURNING`` (the answer writer) needs SQLite 3.35 (2021); upserts need 3.24."""
 
 
-class SQLiteTooOld(RuntimeError):
+class SQLiteTooOld(OperatorError):
     """Python's sqlite3 module is linked to an SQLite too old for the bot's statements."""
+
+
+class DatabaseUnavailable(OperatorError):
+    """``DATABASE_PATH`` cannot be opened as the bot's database: a folder, another kind of file, no permission."""
+
+
+def _unavailable(path: Path, exc: BaseException) -> DatabaseUnavailable:
+    """Say what is wrong with ``path`` and what to do, from what SQLite or the file system reported."""
+    if path.is_dir():
+        return DatabaseUnavailable(
+            f"DATABASE_PATH {path} is a folder, not a database file. Set it to a file, e.g. {path / 'bot.sqlite3'}."
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        return DatabaseUnavailable(
+            f"DATABASE_PATH {path} is not an SQLite database ({exc}). Point it at the bot's database file, "
+            "or at a new file name to start an empty one."
+        )
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return DatabaseUnavailable(
+        f"Cannot open the database {path} ({reason}). Check that this user can create and write files in "
+        f"{path.parent}, or set DATABASE_PATH to a place it can."
+    )
 
 
 def now() -> int:
@@ -55,12 +78,18 @@ class Database:
                 f"This Python uses SQLite {sqlite3.sqlite_version}; the bot needs {'.'.join(map(str, MIN_SQLITE))} "
                 "or newer. Use a Python build linked to a newer SQLite (python.org builds and Debian 12 are)."
             )
-        if str(path) != ":memory:":
-            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            if str(path) != ":memory:":
+                await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise _unavailable(path, exc) from exc
         try:
             connection.row_factory = aiosqlite.Row
-            await connection.execute("PRAGMA journal_mode=WAL")
+            try:
+                await connection.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.Error as exc:  # the first statement is where SQLite reads the file
+                raise _unavailable(path, exc) from exc
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA busy_timeout=5000")
             # FULL: a commit is on disk before the bot acknowledges a click, so an answer survives a power

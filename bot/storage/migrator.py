@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from bot.core.errors import OperatorError
+
 _NAME = re.compile(r"^(?P<version>\d{3})-(?P<name>[a-z0-9-]+)\.sql$")
 
 
-class SchemaTooNew(RuntimeError):
+class SchemaTooNew(OperatorError):
     """The database was written by a newer version of the bot."""
 
 

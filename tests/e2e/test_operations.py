@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ from tests.e2e.botprocess import BotProcess
 from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID
 from tests.e2e.test_quiz_e2e import answer_ids, embed, questions, wait_titles
 from tests.fakediscord import FakeDiscord
+from tests.helpers import cli
 
 
 async def start_quiz(fake: FakeDiscord) -> dict[str, Any]:
@@ -58,14 +56,6 @@ async def test_graceful_shutdown_then_resume(fake_discord: FakeDiscord, tmp_path
     assert "resumed 1 running quiz" in bot.log and "Traceback" not in bot.log
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM quiz_answers WHERE position = 0").fetchone()[0] == 3
-
-
-def cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DEV_GUILD_ID", "CONTENT_DIR"}}
-    environment.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=60
-    )
 
 
 async def test_backup_during_a_quiz_holds_every_earlier_answer(fake_discord: FakeDiscord, tmp_path: Path) -> None:

@@ -45,11 +45,14 @@ class PrivacyRepository:
         }
 
     async def forget(self, user_id: int) -> int:
-        """Delete a member's answers (so scores and stats) and remembered names in every server."""
+        """Delete a member's answers (so scores and stats) and remembered names in every server, and take their id
+        off the quizzes they started (starter 0, as for a question of the day). A server's settings history keeps
+        who changed what: it is that server's record of its admins' actions."""
         async with self._db.transaction() as conn:
             cursor = await conn.execute("DELETE FROM quiz_answers WHERE user_id = ?", (user_id,))
             removed = cursor.rowcount
             await conn.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
+            await conn.execute("UPDATE quiz_sessions SET starter_id = 0 WHERE starter_id = ?", (user_id,))
         return removed
 
     async def server_left(self, guild_id: int, now_ms: int) -> None:

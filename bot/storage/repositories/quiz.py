@@ -303,11 +303,11 @@ class QuizRepository:
         row = await self._db.fetch_one(f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE id = ?", (session_id,))
         return None if row is None else _session(row)
 
-    async def running_in_channel(self, channel_id: int) -> QuizSession | None:
+    async def running_in_channel(self, channel_id: int, kind: str = "quiz") -> QuizSession | None:
+        """The channel's running quiz, or with ``kind="daily"`` its open question of the day."""
         row = await self._db.fetch_one(
-            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE channel_id = ? AND state IN {_RUNNING} "
-            "AND kind = 'quiz'",
-            (channel_id,),
+            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE channel_id = ? AND state IN {_RUNNING} AND kind = ?",
+            (channel_id, kind),
         )
         return None if row is None else _session(row)
 
