@@ -14,6 +14,7 @@ from bot.core import render
 from bot.core.actions import AnswerQuestion, ForgetMe, decode
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.reply import Reply
+from bot.core.words import plural
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.content import OptionValue
@@ -186,7 +187,9 @@ def _check_value(spec: CommandSpec, option: OptionSpec, raw: object) -> OptionVa
             raise InvalidInput(f"{label} must be one of: {', '.join(option.choices)}.")
         return text.lower()
     if option.max_length is not None and len(text) > option.max_length:
-        raise InvalidInput(f"{label} is {len(text)} characters long; keep it to {option.max_length} or fewer.")
+        raise InvalidInput(
+            f"{label} is {plural(len(text), 'character')} long; keep it to {option.max_length} or fewer."
+        )
     if option.min_length is not None and len(text) < option.min_length:
-        raise InvalidInput(f"{label} is empty; type at least {option.min_length} character(s).")
+        raise InvalidInput(f"{label} is empty; type at least {plural(option.min_length, 'character')}.")
     return text
