@@ -12,15 +12,25 @@ from rich.text import Text
 
 from bot.core.reply import Reply
 
-_TIMESTAMP = re.compile(r"<t:(\d+):[RfFdDtT]>")
+_TIMESTAMP = re.compile(r"<t:(\d+):([RfFdDtT])>")
+_DATED = {"f": "{day} %B %Y, %H:%M %Z", "F": "%A {day} %B %Y, %H:%M %Z", "d": "{day} %b %Y", "D": "{day} %B %Y"}
+"""Discord's dated styles as local clock text ("Tuesday 3 June 2025, 14:05 CEST"); the time-only styles (R, t,
+T) read "at HH:MM:SS". The day is put in by hand: strftime has no portable unpadded day."""
 _MENTION = re.compile(r"<@!?(\d+)>")
 
 
 def for_terminal(text: str) -> str:
-    """Discord's live countdown shown as a local clock time; every line break kept, as Discord keeps them."""
-    text = _TIMESTAMP.sub(lambda m: "at " + datetime.fromtimestamp(int(m.group(1))).strftime("%H:%M:%S"), text)
+    """Discord's timestamps as local clock text (a countdown as a time, a dated style with its date and zone);
+    every line break kept, as Discord keeps them."""
+    text = _TIMESTAMP.sub(_local_time, text)
     text = _MENTION.sub(lambda m: f"member {m.group(1)}", text)
     return text.replace("\n", "  \n")
+
+
+def _local_time(match: re.Match[str]) -> str:
+    when = datetime.fromtimestamp(int(match.group(1))).astimezone()
+    style = _DATED.get(match.group(2))
+    return when.strftime(style.format(day=when.day)) if style else "at " + when.strftime("%H:%M:%S")
 
 
 def render_reply(reply: Reply) -> RenderableType:
