@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core import render
-from bot.core.actions import AnswerQuestion, ForgetMe, decode
+from bot.core.actions import AnswerQuestion, ForgetMe, SettingsHistoryPage, decode
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.reply import Reply
 from bot.core.words import plural
@@ -149,6 +149,11 @@ class Router:
                 if self.quiz is None:
                     raise NotFound("Quizzes are not available here.")
                 return await self.quiz.answer(caller, decoded.session_id, decoded.position, decoded.choice)
+            if isinstance(decoded, SettingsHistoryPage):
+                if self.server_settings is None:
+                    raise NotFound("Settings are not available here.")
+                module = self.app.content.module(decoded.module)
+                return await self.server_settings.turn_page(caller, module, decoded.page)
             return self.app.content.press(decoded, values)
         except (InvalidInput, NotFound) as exc:
             return render.error(exc.message)
