@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from bot import admin
 from bot.core.content.library import ContentError
 from bot.core.errors import OperatorError
+from bot.core.words import plural
 from bot.discord_app.sync import SyncMode
 from bot.settings import Settings
 
@@ -115,7 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         mode = SyncMode.FORCE if args.sync else SyncMode.SKIP if args.no_sync else SyncMode.AUTO
         return asyncio.run(run_discord(settings, mode))
     except ContentError as exc:
-        print(f"Content is invalid ({len(exc.problems)} problem(s)); fix these and start again:", file=sys.stderr)
+        print(
+            f"Content is invalid ({plural(len(exc.problems), 'problem')}); fix these and start again:", file=sys.stderr
+        )
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.core.content.library import ContentLibrary
 from bot.core.errors import OperatorError
+from bot.core.words import plural
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.migrator import latest_version
@@ -23,8 +24,8 @@ def check(settings: Settings) -> int:
     library = ContentLibrary.load(settings.content_dir)
     for module in library.modules.values():
         print(
-            f"{module.id}: {len(module.topics)} topics, {len(module.commands)} topic commands, "
-            f"{len(module.questions)} questions, {len(module.sources)} sources ({module.path})"
+            f"{module.id}: {plural(len(module.topics), 'topic')}, {plural(len(module.commands), 'topic command')}, "
+            f"{plural(len(module.questions), 'question')}, {plural(len(module.sources), 'source')} ({module.path})"
         )
         if not module.questions:
             print(

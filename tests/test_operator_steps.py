@@ -179,7 +179,9 @@ def test_leaving_the_console_never_waits_for_a_quiz_and_the_quiz_resumes(tmp_pat
 def test_question_of_the_day_does_not_hold_the_console_and_an_admin_closes_it(tmp_path: Path) -> None:
     env = {"LOG_LEVEL": "WARNING"}
     slot = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
-    setup = f"/ketamine studygroup add channel:#console daily:on\n/ketamine settings set setting:daily_time value:{slot}\n"
+    setup = (
+        f"/ketamine studygroup add channel:#console daily:on\n/ketamine settings set setting:daily_time value:{slot}\n"
+    )
     assert cli(tmp_path, stdin=setup, env=env, timeout=30).returncode == 0
     posted = cli(tmp_path, stdin="/ketamine mechanism\n", env=env, timeout=30)  # the day's post is due at start
     assert posted.returncode == 0, posted.stderr

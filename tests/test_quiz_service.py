@@ -223,7 +223,7 @@ async def test_leaderboard_and_stats(rig: Rig) -> None:
     all_time = board.fields[0].value.splitlines()
     assert all_time[0] == "1. **user1** · 200 pts · 1/1" and all_time[-1] == "You: #2 with 0 pts"
     mine = await rig.router.run(member(1), "ketamine", "stats", {})
-    assert mine.title == "Stats · user1" and "1 questions answered, 1 right (100%), 200 points." in mine.body
+    assert mine.title == "Stats · user1" and "1 question answered, 1 right (100%), 200 points." in mine.body
     theirs = await rig.router.run(member(1), "ketamine", "stats", {"member": "<@2>"})
     assert theirs.title == "Stats · user2" and "0 right" in theirs.body
     nobody = await rig.router.run(member(1), "ketamine", "stats", {"member": "777"})

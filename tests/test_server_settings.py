@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.errors import InvalidInput
-from bot.core.server_settings import ServerSettings, decode, parse_setting
+from bot.core.actions import decode as decode_action
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.server_settings import SPECS, ServerSettings, decode, parse_setting
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
+from tests.quizkit import FakeClock
 
 ADMIN = Caller(user_id=1, display_name="admin", guild_id=10, channel_id=20, can_manage_guild=True)
 MEMBER = Caller(user_id=2, display_name="member", guild_id=10, channel_id=20)
@@ -65,13 +67,97 @@ async def test_show_set_and_history(services: Services) -> None:
     bad = await router.run(ADMIN, "ketamine", "settings set", {"setting": "seconds", "value": "999"})
     assert bad.is_error and "from 5 to 120" in bad.body
     done = await router.run(ADMIN, "ketamine", "settings set", {"setting": "questions", "value": "5"})
-    assert done.title == "Setting changed" and "default → **5**" in done.body
+    assert done.title == "Setting changed" and done.body == "**Questions per quiz**: default → **5**"
     await router.run(ADMIN, "ketamine", "settings set", {"setting": "questions", "value": "6"})
     history = await router.run(MEMBER, "ketamine", "settings history", {})
     lines = history.body.splitlines()
-    assert len(lines) == 2 and "**questions**: 5 → 6" in lines[0] and "default → 5" in lines[1]
+    assert len(lines) == 2 and lines[0].endswith("**Questions per quiz**: 5 → **6**")
+    assert lines[1].endswith("**Questions per quiz**: default → **5**")
+    assert history.buttons == [] and history.footer.endswith("2 changes")
     other_server = await router.run(Caller(user_id=1, guild_id=99, channel_id=5), "ketamine", "settings history", {})
     assert other_server.body == "No setting has been changed yet."
+
+
+async def test_history_names_settings_by_label_not_key(services: Services) -> None:
+    router = services.router
+    for key, value in (("speed_bonus", "off"), ("daily_window_hours", "6"), ("timezone", "Europe/Berlin")):
+        await router.run(ADMIN, "ketamine", "settings set", {"setting": key, "value": value})
+    body = (await router.run(MEMBER, "ketamine", "settings history", {})).body
+    assert "**Time zone**: default → **Europe/Berlin**" in body
+    assert "**Question of the day open for (hours)**: default → **6**" in body
+    assert "**Speed bonus**: default → **off**" in body
+    assert not any(f"**{key}**" in body for key in SPECS)
+
+
+async def test_all_topics_is_never_a_blank(services: Services) -> None:
+    router = services.router
+    await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "risks"})
+    to_all = await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "all"})
+    assert to_all.body == "**Topics in the quiz pool**: risks → **all topics**"
+    back = await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "mechanism"})
+    assert back.body == "**Topics in the quiz pool**: all topics → **mechanism**"
+    lines = (await router.run(MEMBER, "ketamine", "settings history", {})).body.splitlines()
+    assert [line.split(" · ")[-1] for line in lines] == [
+        "**Topics in the quiz pool**: all topics → **mechanism**",
+        "**Topics in the quiz pool**: risks → **all topics**",
+        "**Topics in the quiz pool**: default → **risks**",
+    ]
+    assert all("****" not in line and ":  →" not in line for line in lines), "no value is ever empty"
+
+
+async def test_history_dates_carry_the_time(services: Services) -> None:
+    now_s = services.quiz.clock.now_ms() // 1000
+    await services.router.run(ADMIN, "ketamine", "settings set", {"setting": "points", "value": "50"})
+    line = (await services.router.run(MEMBER, "ketamine", "settings history", {})).body
+    assert line.startswith(f"<t:{now_s}:F> · <@{ADMIN.user_id}> · ")  # Discord's full date and time style
+
+
+async def test_setting_the_current_value_says_unchanged_and_records_nothing(services: Services) -> None:
+    router = services.router
+    first = await router.run(ADMIN, "ketamine", "settings set", {"setting": "seconds", "value": "30"})
+    again = await router.run(ADMIN, "ketamine", "settings set", {"setting": "seconds", "value": " 30 "})
+    assert first.title == "Setting changed" and again.title == "Setting unchanged" and not again.is_error
+    assert again.body == "**Seconds per question** is already **30**; nothing was changed or recorded."
+    default = str(services.server_settings.defaults.questions)
+    as_default = await router.run(ADMIN, "ketamine", "settings set", {"setting": "questions", "value": default})
+    assert as_default.title == "Setting unchanged"
+    await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "risks,mechanism"})
+    same_pool = await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "risks, mechanism"})
+    assert same_pool.title == "Setting unchanged"
+    assert await services.server_settings.repo.history_size(10) == 2
+    assert await services.server_settings.repo.values(10) == {"seconds": "30", "topics": "risks,mechanism"}
+
+
+async def test_history_pages_instead_of_cutting_at_fifteen(services: Services) -> None:
+    router, clock = services.router, services.quiz.clock
+    assert isinstance(clock, FakeClock)
+    for n in range(23):
+        await router.run(ADMIN, "ketamine", "settings set", {"setting": "questions", "value": str(20 + n)})
+        await clock.advance(60_000)
+    first = await router.run(MEMBER, "ketamine", "settings history", {})
+    assert len(first.body.splitlines()) == 10 and first.body.splitlines()[0].endswith("41 → **42**")
+    assert first.footer.endswith("23 changes · page 1/3") and first.ephemeral
+    newer, older = first.buttons
+    assert newer.disabled and not older.disabled and older.action == "sh:ketamine:1"
+    second = await router.press(MEMBER, older.action)
+    assert second.body.splitlines()[0].endswith("31 → **32**") and "page 2/3" in second.footer
+    third = await router.press(MEMBER, second.buttons[1].action)
+    seen = [first, second, third]
+    assert [len(r.body.splitlines()) for r in seen] == [10, 10, 3] and third.buttons[1].disabled
+    assert third.body.splitlines()[-1].endswith("default → **20**")
+    assert len({line for r in seen for line in r.body.splitlines()}) == 23, "every change on exactly one page"
+    back = await router.press(MEMBER, third.buttons[0].action)
+    assert back.body == second.body
+
+    gone = await router.press(MEMBER, "sh:ketamine:3")
+    assert gone.is_error and "no longer exists" in gone.body and "3 pages" in gone.body
+    elsewhere = Caller(user_id=3, guild_id=99, channel_id=5)
+    assert (await router.press(elsewhere, "sh:ketamine:1")).is_error, "a copied button shows only your server's"
+    assert (await router.press(elsewhere, "sh:ketamine:0")).body == "No setting has been changed yet."
+    assert (await router.press(Caller(user_id=3), "sh:ketamine:0")).is_error, "no server, no settings"
+    assert (await router.press(MEMBER, "sh:nope:0")).is_error
+    with pytest.raises(NotFound):
+        decode_action("sh:ketamine:01")  # one spelling per page: a padded number is not one the bot made
 
 
 async def test_quiz_uses_the_server_settings(services: Services) -> None:

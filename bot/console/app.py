@@ -22,6 +22,7 @@ from bot.console.view import render_reply
 from bot.core.errors import InvalidInput, UserFacingError
 from bot.core.quiz.render import LETTERS
 from bot.core.reply import Reply
+from bot.core.words import plural
 from bot.services.catalog import Caller
 from bot.services.router import Router
 
@@ -77,8 +78,8 @@ class ConsoleApp:
     async def say_what_is_kept(self) -> None:
         """Leaving never waits for a quiz (a question of the day stays open for hours): say what goes on later."""
         quizzes, daily = (0, 0) if self.router.quiz is None else await self.router.quiz.running_kinds()
-        kept = [f"{quizzes} running quiz{'zes' if quizzes != 1 else ''}"] if quizzes else []
-        kept += [f"{daily} open question{'s' if daily != 1 else ''} of the day"] if daily else []
+        kept = [plural(quizzes, "running quiz")] if quizzes else []
+        kept += [plural(daily, "open question") + " of the day"] if daily else []
         if kept:
             self.console.print(
                 f"Saved: {' and '.join(kept)}; {'they go' if quizzes + daily > 1 else 'it goes'} on the next time "

@@ -14,26 +14,28 @@ from bot.console.channels import channel_name
 from bot.core.reply import Reply
 
 _TIMESTAMP = re.compile(r"<t:(\d+):([RfFdDtT])>")
+_DATED = {"f": "{day} %B %Y, %H:%M %Z", "F": "%A {day} %B %Y, %H:%M %Z", "d": "{day} %b %Y", "D": "{day} %B %Y"}
+"""Discord's dated styles as local clock text ("Tuesday 3 June 2025, 14:05 CEST"); the time-only styles (R, t,
+T) read "at HH:MM:SS". The day is put in by hand: strftime has no portable unpadded day."""
 _MENTION = re.compile(r"<@!?(\d+)>")
 _CHANNEL = re.compile(r"<#(\d+)>")
 _SUBTEXT = re.compile(r"^-# ", flags=re.MULTILINE)
 
 
-def _clock(match: re.Match[str]) -> str:
-    """A countdown (R) as the local clock time; a date style (f, F, d, D) with its date."""
-    moment = datetime.fromtimestamp(int(match.group(1)))
-    if match.group(2) in "fFdD":
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return "at " + moment.strftime("%H:%M:%S")
-
-
 def for_terminal(text: str) -> str:
-    """Discord markup in plain words (times, members, channels, small print); every line break kept."""
-    text = _TIMESTAMP.sub(_clock, text)
+    """Discord markup in plain words: times (a countdown as a time, a dated style with its date and zone),
+    members, channels, small print; every line break kept, as Discord keeps them."""
+    text = _TIMESTAMP.sub(_local_time, text)
     text = _MENTION.sub(lambda m: f"member {m.group(1)}", text)
     text = _CHANNEL.sub(lambda m: channel_name(int(m.group(1))), text)
     text = _SUBTEXT.sub("", text)
     return text.replace("\n", "  \n")
+
+
+def _local_time(match: re.Match[str]) -> str:
+    when = datetime.fromtimestamp(int(match.group(1))).astimezone()
+    style = _DATED.get(match.group(2))
+    return when.strftime(style.format(day=when.day)) if style else "at " + when.strftime("%H:%M:%S")
 
 
 def render_reply(reply: Reply) -> RenderableType:

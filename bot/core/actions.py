@@ -71,7 +71,21 @@ class ForgetMe:
         return f"{'fg' if self.confirmed else 'fc'}:{self.user_id}"
 
 
-Action = ShowPage | ShowIndex | OpenTopic | AnswerQuestion | ForgetMe
+@dataclass(frozen=True)
+class SettingsHistoryPage:
+    """Page ``page`` (0-based) of the settings history of the server the click comes from.
+
+    The server is never in the string: it is the clicker's, so a copied button cannot show another server's.
+    """
+
+    module: str
+    page: int
+
+    def encode(self) -> str:
+        return f"sh:{self.module}:{self.page}"
+
+
+Action = ShowPage | ShowIndex | OpenTopic | AnswerQuestion | ForgetMe | SettingsHistoryPage
 
 _SLUG = r"[a-z][a-z0-9-]{0,30}"
 _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
@@ -83,6 +97,7 @@ _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
     (re.compile(rf"op:(?P<module>{_SLUG})"), OpenTopic),
     (re.compile(r"qa:(?P<session>[1-9]\d{0,17}):(?P<position>\d{1,2}):(?P<choice>[0-4])"), AnswerQuestion),
     (re.compile(r"(?P<kind>fg|fc):(?P<user>[1-9]\d{0,19})"), ForgetMe),
+    (re.compile(rf"sh:(?P<module>{_SLUG}):(?P<page>0|[1-9]\d{{0,3}})"), SettingsHistoryPage),
 ]
 
 
@@ -102,5 +117,7 @@ def decode(text: str) -> Action:
             return AnswerQuestion(int(match["session"]), int(match["position"]), int(match["choice"]))
         if kind is ForgetMe:
             return ForgetMe(int(match["user"]), confirmed=match["kind"] == "fg")
+        if kind is SettingsHistoryPage:
+            return SettingsHistoryPage(match["module"], int(match["page"]))
         return OpenTopic(match["module"])
     raise NotFound("That button is not one this bot made, or it is from an older version. Run the command again.")

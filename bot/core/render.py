@@ -16,6 +16,7 @@ from bot.core.content.library import ContentModule, TopicCommand
 from bot.core.content.models import Topic, cite
 from bot.core.errors import NotFound
 from bot.core.reply import Button, Menu, MenuOption, Reply, ReplyField
+from bot.core.words import plural
 
 PAGE_CHARS = 3800
 """Soft size of one page: long enough to read as a page, short enough to stay far from the 6000 cap."""
@@ -109,7 +110,9 @@ def _render_pages(module: ContentModule, document: str) -> list[Reply]:
 def page(module: ContentModule, document: str, index: int) -> Reply:
     pages = document_pages(module, document)
     if not 0 <= index < len(pages):
-        raise NotFound(f"That page no longer exists (this text has {len(pages)} pages). Run the command again.")
+        raise NotFound(
+            f"That page no longer exists (this text has {plural(len(pages), 'page')}). Run the command again."
+        )
     return pages[index]
 
 

@@ -147,6 +147,29 @@ def decode(stored: Mapping[str, str], defaults: ServerSettings, topics: Sequence
     return defaults.model_copy(update=values)
 
 
+def label_of(key: str) -> str:
+    """What people call a setting; a key this version no longer knows (an old audit row) reads as itself."""
+    spec = SPECS.get(key)
+    return spec.label if spec is not None else key
+
+
+def show_stored(key: str, stored: str | None, topics: Sequence[str]) -> str:
+    """A stored value as people read it: "default" when none was set, "all topics" for an empty pool, on/off.
+
+    A value that no longer parses (a topic since removed from the content) is shown as it was stored, since
+    that is still what was set at the time.
+    """
+    if stored is None:
+        return "default"
+    spec = SPECS.get(key)
+    if spec is None:
+        return stored
+    try:
+        return spec.show(spec.parse(stored, topics))
+    except InvalidInput:
+        return stored
+
+
 def describe(settings: ServerSettings) -> list[tuple[str, str, str]]:
     """(label, current value, allowed values) for every setting, for the show command."""
     return [(spec.label, spec.show(getattr(settings, spec.key)), spec.allowed) for spec in SPECS.values()]

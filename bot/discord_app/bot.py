@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.words import plural
 from bot.discord_app import errors, replies
 from bot.discord_app.caller import caller_of
 from bot.discord_app.cogs.content import ContentCog
@@ -144,7 +145,7 @@ class StudyBot(commands.Bot):
             self._app = None
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        log.info("connected as %s to %s", self.user, plural(len(self.guilds), "server"))
         if self._closing:
             return
         self._ready_work = asyncio.create_task(self._after_ready(), name="after-ready")

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.core.content.library import ContentLibrary
+from bot.core.words import plural
 from bot.services.content import ContentService
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -31,7 +32,7 @@ class App:
         db = await Database.open(settings.database_path)
         log.info(
             "content: %s; database: %s (schema %d)",
-            ", ".join(f"{m.id} ({len(m.topics)} topics)" for m in library.modules.values()),
+            ", ".join(f"{m.id} ({plural(len(m.topics), 'topic')})" for m in library.modules.values()),
             settings.database_path,
             await db.schema_version(),
         )

@@ -11,6 +11,7 @@ from bot.core.content.library import ContentModule
 from bot.core.errors import InvalidInput
 from bot.core.render import footer
 from bot.core.reply import Attachment, Button, Reply
+from bot.core.words import plural
 from bot.services.catalog import Caller, CommandSpec
 from bot.services.clock import Clock
 from bot.services.periodic import Periodic
@@ -22,6 +23,13 @@ log = logging.getLogger(__name__)
 PRIVACY_COMMANDS = ("privacy export", "privacy forget")
 PURGE_EVERY_MS = 3_600_000
 DAY_MS = 86_400_000
+EXPORT_NOUNS = {
+    "quiz_answers": ("quiz answer", ""),
+    "display_names": ("display name", ""),
+    "quizzes_started": ("quiz", " started"),
+    "settings_changes": ("settings change", ""),
+}
+"""How the export's summary counts each part: (the counted noun, what follows it), "1 quiz started"."""
 
 
 class PrivacyService:
@@ -40,7 +48,7 @@ class PrivacyService:
     async def run(self, caller: Caller, module: ContentModule, name: str) -> Reply:
         if name == "privacy export":
             data = await self.repo.export(caller.user_id)
-            counts = ", ".join(f"{len(rows)} {key.replace('_', ' ')}" for key, rows in data.items())
+            counts = ", ".join(_count(key, len(rows)) for key, rows in data.items())
             document = {"user_id": caller.user_id, "exported_ms": self.clock.now_ms(), **data}
             return Reply(
                 title="Your data",
@@ -73,12 +81,12 @@ class PrivacyService:
         if not action.confirmed:
             return Reply(title="Nothing was deleted", body="Your data is as it was.", ephemeral=True)
         removed = await self.repo.forget(caller.user_id)
-        log.info("deleted the data of a member on request (%d answers)", removed)
+        log.info("deleted the data of a member on request (%s)", plural(removed, "answer"))
         return Reply(
             title="Your data is deleted",
             body=(
-                f"{removed} answers and your remembered names are gone from every server, and you are no longer "
-                "named as the starter of any quiz."
+                f"{plural(removed, 'answer')} and your remembered names are gone from every server, and you are "
+                "no longer named as the starter of any quiz."
             ),
             ephemeral=True,
         )
@@ -102,7 +110,9 @@ class PrivacyService:
     async def purge(self) -> list[int]:
         purged = await self.repo.purge_departed(self.clock.now_ms() - self.retention_days * DAY_MS)
         for guild_id in purged:
-            log.info("deleted the data of server %d, left more than %d days ago", guild_id, self.retention_days)
+            log.info(
+                "deleted the data of server %d, left more than %s ago", guild_id, plural(self.retention_days, "day")
+            )
         return purged
 
     async def start(self) -> None:
@@ -110,3 +120,9 @@ class PrivacyService:
 
     async def stop(self) -> None:
         await self._loop.stop()
+
+
+def _count(key: str, rows: int) -> str:
+    """One part of the export summary; a part added to the export without a noun here reads as its key."""
+    word, tail = EXPORT_NOUNS.get(key, (key.replace("_", " "), ""))
+    return plural(rows, word) + tail

@@ -33,6 +33,7 @@ from bot.core.quiz.engine import (
     week_start_ms,
 )
 from bot.core.reply import Reply
+from bot.core.words import plural
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.clock import Clock
@@ -265,12 +266,13 @@ class QuizService:
             ) from None
         await self.repo.remember_member(guild_id, caller.user_id, caller.display_name, self.clock.now_ms())
         self.launch(session.id)
-        short = "" if len(chosen) == count else f" (only {len(chosen)} match your filters)"
+        short = "" if len(chosen) == count else f" (you asked for {count}; no more match your filters)"
         return Reply(
             title="Quiz starting",
             body=(
-                f"{len(chosen)} questions{short}, {rules.seconds} s each. Anyone here can answer, once per question. "
-                f"Right answers score {rules.points} points" + (", plus a speed bonus." if rules.speed_bonus else ".")
+                f"{plural(len(chosen), 'question')}{short}, {rules.seconds} s each. Anyone here can answer, once per "
+                f"question. Right answers score {plural(rules.points, 'point')}"
+                + (", plus a speed bonus." if rules.speed_bonus else ".")
             ),
             footer=module.info.disclaimer,
             color=module.info.color,
@@ -310,7 +312,9 @@ class QuizService:
         try:
             await self._ask(session, 0)  # posted before the tick returns: start-up shows what it owed
         except Exception:
-            log.exception("question of the day in channel %d: first post failed; its runner retries", session.channel_id)
+            log.exception(
+                "question of the day in channel %d: first post failed; its runner retries", session.channel_id
+            )
         self.launch(session.id)
         return session
 
@@ -389,7 +393,7 @@ class QuizService:
         state = {"lobby": "starting", "asking": "asking", "revealing": "showing the answer"}[session.state.value]
         lines = [
             f"Question {session.position + 1} of {session.question_count}, {state}.",
-            f"{players} players so far, {len(answers)} answers.",
+            f"{plural(players, 'player')} so far, {plural(len(answers), 'answer')}.",
             f"Message: {self._link(session, asked)}",
         ]
         if asked is not None and asked.deadline_ms and session.state is QuizState.ASKING:

@@ -11,9 +11,10 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core import render
-from bot.core.actions import AnswerQuestion, ForgetMe, decode
+from bot.core.actions import AnswerQuestion, ForgetMe, SettingsHistoryPage, decode
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.reply import Reply
+from bot.core.words import plural
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.content import OptionValue
@@ -148,6 +149,11 @@ class Router:
                 if self.quiz is None:
                     raise NotFound("Quizzes are not available here.")
                 return await self.quiz.answer(caller, decoded.session_id, decoded.position, decoded.choice)
+            if isinstance(decoded, SettingsHistoryPage):
+                if self.server_settings is None:
+                    raise NotFound("Settings are not available here.")
+                module = self.app.content.module(decoded.module)
+                return await self.server_settings.turn_page(caller, module, decoded.page)
             return self.app.content.press(decoded, values)
         except (InvalidInput, NotFound) as exc:
             return render.error(exc.message)
@@ -186,7 +192,9 @@ def _check_value(spec: CommandSpec, option: OptionSpec, raw: object) -> OptionVa
             raise InvalidInput(f"{label} must be one of: {', '.join(option.choices)}.")
         return text.lower()
     if option.max_length is not None and len(text) > option.max_length:
-        raise InvalidInput(f"{label} is {len(text)} characters long; keep it to {option.max_length} or fewer.")
+        raise InvalidInput(
+            f"{label} is {plural(len(text), 'character')} long; keep it to {option.max_length} or fewer."
+        )
     if option.min_length is not None and len(text) < option.min_length:
-        raise InvalidInput(f"{label} is empty; type at least {option.min_length} character(s).")
+        raise InvalidInput(f"{label} is empty; type at least {plural(option.min_length, 'character')}.")
     return text

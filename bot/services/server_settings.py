@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.core import server_settings as core
+from bot.core.actions import SettingsHistoryPage
 from bot.core.content.library import ContentModule
-from bot.core.errors import InvalidInput
-from bot.core.render import footer
-from bot.core.reply import Reply, ReplyField
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.render import footer, quote
+from bot.core.reply import Button, Reply, ReplyField
+from bot.core.words import plural
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.clock import Clock
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.repositories.settings import SettingsRepository
+from bot.storage.repositories.settings import SettingChange, SettingsRepository
 
 SETTINGS_COMMANDS = ("settings show", "settings set", "settings history")
+HISTORY_PAGE = 10
+"""Changes per history page: ten lines of date, member, setting and two values stay far inside one embed."""
+VALUE_CHARS = 80
+"""A value in a history line is cut here (a long topic list), so a full page never nears Discord's limits."""
 
 
 def defaults_from(settings: Settings) -> core.ServerSettings:
@@ -62,6 +68,12 @@ class SettingsService:
             return await self.history(caller.guild_id, module)
         return await self.show(caller.guild_id, module)
 
+    async def turn_page(self, caller: Caller, module: ContentModule, page: int) -> Reply:
+        """A history pager click: the page is checked against the clicker's own server's history."""
+        if caller.guild_id is None:
+            raise InvalidInput("Settings belong to a server; use this button in one.")
+        return await self.history(caller.guild_id, module, page)
+
     async def show(self, guild_id: int, module: ContentModule) -> Reply:
         current = await self.effective(guild_id, module)
         fields = [
@@ -80,35 +92,73 @@ class SettingsService:
         if not caller.can_manage_guild:
             raise InvalidInput("Only members with the Manage Server permission can change settings.")
         assert caller.guild_id is not None
-        value = core.parse_setting(key, text, [t.id for t in module.topics])
+        topics = [t.id for t in module.topics]
+        value = core.parse_setting(key, text, topics)
         stored = core.encode(value)
-        old = await self.repo.change(caller.guild_id, caller.user_id, key, stored, self.clock.now_ms())
+        default = core.encode(getattr(self.defaults, key))
+        write = await self.repo.change(caller.guild_id, caller.user_id, key, stored, self.clock.now_ms(), default)
         spec = core.SPECS[key]
-        before = "default" if old is None else _shown(spec, old, [t.id for t in module.topics])
+        if not write.changed:
+            return Reply(
+                title="Setting unchanged",
+                body=f"**{spec.label}** is already **{spec.show(value)}**; nothing was changed or recorded.",
+                footer=footer(module),
+                ephemeral=True,
+            )
         return Reply(
             title="Setting changed",
-            body=f"**{spec.label}**: {before} → **{spec.show(value)}**",
+            body=f"**{spec.label}**: {core.show_stored(key, write.old, topics)} → **{spec.show(value)}**",
             footer=footer(module),
             ephemeral=True,
         )
 
-    async def history(self, guild_id: int, module: ContentModule) -> Reply:
-        changes = await self.repo.history(guild_id)
-        lines = [
-            f"<t:{c.changed_ms // 1000}:f> · <@{c.user_id}> · **{c.key}**: {c.old_value or 'default'} → {c.new_value}"
-            for c in changes
-        ]
+    async def history(self, guild_id: int, module: ContentModule, page: int = 0) -> Reply:
+        """One page of who changed which setting and when, newest first, with buttons to the other pages."""
+        total = await self.repo.history_size(guild_id)
+        pages = max(1, -(-total // HISTORY_PAGE))
+        if page >= pages:
+            raise NotFound(
+                f"That page of the settings history no longer exists (it has {plural(pages, 'page')}). "
+                f"Run /{module.id} settings history again."
+            )
+        changes = await self.repo.history(guild_id, page * HISTORY_PAGE, HISTORY_PAGE)
+        topics = [t.id for t in module.topics]
+        lines = [_history_line(c, topics) for c in changes]
+        where = f" · page {page + 1}/{pages}" if pages > 1 else ""
         return Reply(
             title="Settings history",
             body="\n".join(lines) or "No setting has been changed yet.",
-            footer=footer(module),
+            footer=footer(module, f"{plural(total, 'change')}{where}" if total else ""),
             color=module.info.color,
             ephemeral=True,
+            buttons=_pager(module.id, page, pages),
         )
 
 
-def _shown(spec: core.SettingSpec, stored: str, topics: list[str]) -> str:
-    try:
-        return spec.show(spec.parse(stored, topics))
-    except InvalidInput:
-        return stored
+def _history_line(change: SettingChange, topics: list[str]) -> str:
+    """When (a full date and time, in each reader's own time zone), who, which setting by name, from and to."""
+    before = quote(core.show_stored(change.key, change.old_value, topics), VALUE_CHARS)
+    after = quote(core.show_stored(change.key, change.new_value, topics), VALUE_CHARS)
+    return (
+        f"<t:{change.changed_ms // 1000}:F> · <@{change.user_id}> · "
+        f"**{core.label_of(change.key)}**: {before} → **{after}**"
+    )
+
+
+def _pager(module_id: str, page: int, pages: int) -> list[Button]:
+    """Newer and older buttons; none when everything fits one page."""
+    if pages <= 1:
+        return []
+    return [
+        Button(
+            label="◀ Newer",
+            action=SettingsHistoryPage(module_id, max(page - 1, 0)).encode(),
+            disabled=page == 0,
+        ),
+        Button(
+            label="Older ▶",
+            action=SettingsHistoryPage(module_id, min(page + 1, pages - 1)).encode(),
+            style="primary",
+            disabled=page == pages - 1,
+        ),
+    ]

@@ -53,7 +53,7 @@ async def test_settings_need_manage_server_even_if_discord_lets_the_command_thro
         shown = await run(fake, "ketamine settings show")
         assert any(f["value"].startswith("**30**") for f in embed(shown["data"])["fields"])
         history = await run(fake, "ketamine settings history")
-        assert "**seconds**: default → 30" in text_of(history)
+        assert "**Seconds per question**: default → **30**" in text_of(history)
         blocked = await fake.invoke(
             "ketamine studygroup add",
             {"channel": STUDY},
@@ -70,6 +70,27 @@ async def test_settings_need_manage_server_even_if_discord_lets_the_command_thro
         assert f"<#{STUDY}>" in text_of(elsewhere)
         here = await run(fake, "ketamine quiz start", user=4, where=STUDY)
         assert embed(here["data"])["title"] == "Quiz starting"
+    assert fake.errors == []
+
+
+async def test_settings_history_pages_in_place(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Older and Newer edit the history message (ephemeral, so only its reader sees it) instead of piling up."""
+    async with running_bot(fake, bot_settings(tmp_path)):
+        for n in range(11):
+            await run(fake, "ketamine settings set", manage=True, setting="questions", value=str(30 + n))
+        same = await run(fake, "ketamine settings set", manage=True, setting="questions", value="40")
+        assert embed(same["data"])["title"] == "Setting unchanged"
+        member = fake.make_member(3, "m3")
+        handle = await fake.invoke("ketamine settings history", guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=member)
+        first = await handle.response(5)
+        assert first["data"]["flags"] & EPHEMERAL and "page 1/2" in embed(first["data"])["footer"]["text"]
+        assert len(text_of(first).splitlines()) == 10
+        message = handle.message
+        assert message is not None
+        turned = await (await fake.click(message, "ksb:sh:ketamine:1", member=member)).response(5)
+        assert turned["type"] == 7, "the page replaces the clicked message"
+        assert text_of(turned).endswith("**Questions per quiz**: default → **30**")
+        assert "page 2/2" in embed(message)["footer"]["text"] and int(message["flags"]) & EPHEMERAL
     assert fake.errors == []
 
 

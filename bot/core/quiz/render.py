@@ -16,6 +16,7 @@ from bot.core.content.models import Question
 from bot.core.quiz.engine import Standing
 from bot.core.render import footer
 from bot.core.reply import Button, Reply, ReplyField
+from bot.core.words import plural
 
 LETTERS = "ABCDE"
 _MARKDOWN = re.compile(r"([\\*_`~|>#\[\]()<@!&:-])")
@@ -120,7 +121,7 @@ def results_reply(
     for rank, row in enumerate(table[:10]):
         badge = medals[rank] if rank < 3 else f"{rank + 1}."
         lines.append(
-            f"{badge} **{who(row.user_id, names)}** · {row.points} pts · {row.correct}/{row.answered} right "
+            f"{badge} **{who(row.user_id, names)}** · {plural(row.points, 'pt')} · {row.correct}/{row.answered} right "
             f"({row.accuracy:.0%})"
         )
     fastest = [r for r in table if r.fastest_ms is not None]
@@ -147,10 +148,10 @@ def leaderboard_reply(
     fields = []
     for title, rows, mine in boards:
         lines = [
-            f"{rank}. **{who(user, names)}** · {points} pts · {correct}/{answered}"
+            f"{rank}. **{who(user, names)}** · {plural(points, 'pt')} · {correct}/{answered}"
             for rank, (user, points, correct, answered) in enumerate(rows, start=1)
         ] or ["No answers yet."]
-        lines.append(f"You: #{mine[0]} with {mine[1]} pts" if mine else "You: no answers yet")
+        lines.append(f"You: #{mine[0]} with {plural(mine[1], 'pt')}" if mine else "You: no answers yet")
         fields.append(ReplyField(name=title, value="\n".join(lines)[:1024]))
     return Reply(title="Leaderboard", fields=fields, footer=footer(module), color=module.info.color)
 
@@ -177,7 +178,10 @@ def stats_reply(
         lines.append(f"**{topic.title if topic else topic_id}** · {right}/{total} ({right / total:.0%})")
     return Reply(
         title=f"Stats · {safe_name(name)}",
-        body=f"{answered} questions answered, {correct} right ({correct / answered:.0%}), {points} points.",
+        body=(
+            f"{plural(answered, 'question')} answered, {correct} right ({correct / answered:.0%}), "
+            f"{plural(points, 'point')}."
+        ),
         fields=[
             ReplyField(name="Best streak", value=f"{best_streak} right in a row", inline=True),
             ReplyField(name="By topic", value="\n".join(lines)[:1024]),

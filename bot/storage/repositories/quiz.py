@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.quiz.engine import QuizRules, QuizState
+from bot.core.words import plural
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -466,7 +467,7 @@ class QuizRepository:
         try:
             await self._db.write(_upsert_names_sql(len(waiting)), params)
         except Exception:  # the answers are stored and acknowledged; names only label them
-            log.exception("could not store the display names of %d members", len(waiting))
+            log.exception("could not store the display names of %s", plural(len(waiting), "member"))
 
     async def players(self, session_id: int, *, before: int | None = None, at: int | None = None) -> set[int]:
         """Members who answered a question of a session: any before position ``before``, or the one ``at``."""
