@@ -1,4 +1,5 @@
-"""The answer writer: answers that arrive together are decided and stored together, each exactly once."""
+"""The quiz and answer repositories: a quiz saved only from its latest version, and answers that arrive together
+decided and stored together, each exactly once, never for a quiz that no longer asks their question."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.quiz.engine import QuizRules
+from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed, StaleQuiz
+from bot.core.quiz.model import NewSession, QuizRules, QuizSession, StoredAnswer
+from bot.core.quiz.state import QuizState
 from bot.storage.database import Database
-from bot.storage.repositories import quiz as quiz_repository
-from bot.storage.repositories.quiz import NewSession, QuizRepository, QuizSession, StoredAnswer
+from bot.storage.repositories import answers as answer_repository
+from bot.storage.repositories.answers import AnswerRepository
+from bot.storage.repositories.quiz import QuizRepository
 
 GUILD = 1
 
@@ -27,8 +31,12 @@ async def _asking(repo: QuizRepository, channel_id: int) -> QuizSession:
         seed=1,
     )
     session = await repo.create(new, ["q1", "q2"], now_ms=1_000)
-    assert await repo.ask(session, 0, asked_ms=1_000, deadline_ms=31_000)
-    return session
+    quiz = await repo.load(session.id)
+    assert quiz is not None
+    before = quiz.snapshot()
+    quiz.ask_next(now_ms=1_000)
+    await repo.save(quiz, before)
+    return quiz.session
 
 
 def _answer(session: QuizSession, user_id: int, choice: int, position: int = 0) -> StoredAnswer:
@@ -45,21 +53,33 @@ def _answer(session: QuizSession, user_id: int, choice: int, position: int = 0) 
     )
 
 
-async def _record(repo: QuizRepository, answer: StoredAnswer, name: str) -> tuple[StoredAnswer, bool] | str:
+async def _record(repo: AnswerRepository, answer: StoredAnswer, name: str) -> tuple[int, int, bool] | str:
+    """(member, the choice that counts, whether this answer is the one stored), or why it was refused."""
     try:
-        return await repo.record_answer(answer, name)
-    except LookupError as exc:
-        return str(exc)
+        stored = await repo.record_answer(answer, name)
+        return stored.user_id, stored.choice, True
+    except AlreadyAnswered as earlier:
+        return answer.user_id, earlier.choice, False
+    except QuestionClosed:
+        return "question closed"
+
+
+async def _reveal(repo: QuizRepository, session: QuizSession, now_ms: int) -> None:
+    quiz = await repo.load(session.id)
+    assert quiz is not None
+    before = quiz.snapshot()
+    quiz.reveal(now_ms)
+    await repo.save(quiz, before)
 
 
 async def test_one_batch_decides_each_answer_like_one_at_a_time(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.sqlite3")
     try:
-        repo = QuizRepository(db)
-        first, second = await _asking(repo, 100), await _asking(repo, 200)
+        quizzes, repo = QuizRepository(db), AnswerRepository(db)
+        first, second = await _asking(quizzes, 100), await _asking(quizzes, 200)
         earlier = _answer(first, user_id=1, choice=0)
-        assert await repo.record_answer(earlier, "Ada") == (earlier, True)
-        assert await repo.reveal(second.id, 0, now_ms=5_000)
+        assert await repo.record_answer(earlier, "Ada") == earlier
+        await _reveal(quizzes, second, now_ms=5_000)
 
         twice = _answer(first, user_id=2, choice=1)
         attempts = [
@@ -73,11 +93,11 @@ async def test_one_batch_decides_each_answer_like_one_at_a_time(tmp_path: Path) 
         outcomes = await asyncio.gather(*(_record(repo, answer, name) for answer, name in attempts))
 
         assert outcomes == [
-            (earlier, False),
-            (twice, True),
-            (twice, False),
+            (1, 0, False),
+            (2, 1, True),
+            (2, 1, False),
             "question closed",
-            (attempts[4][0], True),
+            (4, 0, True),
             "question closed",
         ]
         stored = await repo.answers(first.id)
@@ -89,14 +109,14 @@ async def test_one_batch_decides_each_answer_like_one_at_a_time(tmp_path: Path) 
 
 
 async def test_a_long_queue_is_written_in_bounded_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(quiz_repository, "ANSWER_BATCH", 7)
+    monkeypatch.setattr(answer_repository, "ANSWER_BATCH", 7)
     db = await Database.open(tmp_path / "bot.sqlite3")
     try:
-        repo = QuizRepository(db)
-        session = await _asking(repo, 100)
+        repo = AnswerRepository(db)
+        session = await _asking(QuizRepository(db), 100)
         answers = [_answer(session, user_id=u, choice=u % 3) for u in range(1, 51)]
         outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
-        assert all(new for _, new in outcomes)
+        assert outcomes == answers
         assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
     finally:
         await db.close()
@@ -107,8 +127,8 @@ async def test_answers_arriving_together_cost_one_statement_and_names_follow(tmp
     the stored answers follow in one statement once the queue is empty."""
     db = await Database.open(tmp_path / "bot.sqlite3")
     try:
-        repo = QuizRepository(db)
-        session = await _asking(repo, 100)
+        repo = AnswerRepository(db)
+        session = await _asking(QuizRepository(db), 100)
         statements: list[str] = []
         await db._conn.set_trace_callback(statements.append)
         answers = [_answer(session, user_id=u, choice=0) for u in range(1, 41)]
@@ -116,7 +136,7 @@ async def test_answers_arriving_together_cost_one_statement_and_names_follow(tmp
         await repo.drain()
         await db._conn.set_trace_callback(None)
 
-        assert all(new for _, new in outcomes)
+        assert outcomes == answers
         writes = [s.split(" (")[0] for s in statements if not s.startswith("SELECT")]
         assert writes == ["INSERT INTO quiz_answers", "INSERT INTO members"]
         rows = await db.fetch_all("SELECT user_id, display_name FROM members ORDER BY user_id")
@@ -129,19 +149,57 @@ async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(tmp_path: P
     """A member who asks to be forgotten while their name waits does not get it written back."""
     db = await Database.open(tmp_path / "bot.sqlite3")
     try:
-        repo = QuizRepository(db)
-        session = await _asking(repo, 100)
+        repo = AnswerRepository(db)
+        session = await _asking(QuizRepository(db), 100)
         kept, forgotten = _answer(session, user_id=1, choice=0), _answer(session, user_id=2, choice=1)
         rows = [
             (a.guild_id, a.user_id, name, a.answered_ms, a.session_id, a.position)
             for a, name in ((kept, "Ada"), (forgotten, "Bo"))
         ]
         await db.write(
-            quiz_repository._insert_answers_sql(2),
-            [v for a in (kept, forgotten) for v in quiz_repository._answer_params(a)],
+            answer_repository._insert_answers_sql(2),
+            [v for a in (kept, forgotten) for v in answer_repository._answer_params(a)] + [QuizState.ASKING.value],
         )
         await db.write("DELETE FROM quiz_answers WHERE user_id = ?", (2,))
-        await db.write(quiz_repository._upsert_names_sql(2), [v for row in rows for v in row])
+        await db.write(answer_repository._upsert_names_sql(2), [v for row in rows for v in row])
         assert await repo.names(GUILD, [1, 2]) == {1: "Ada"}
+    finally:
+        await db.close()
+
+
+async def test_an_answer_is_refused_once_its_quiz_is_stopped(tmp_path: Path) -> None:
+    """The stop commits before the answer's statement runs: the answer is refused, never stored and left out of
+    the results (the question itself was never revealed)."""
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        quizzes, repo = QuizRepository(db), AnswerRepository(db)
+        session = await _asking(quizzes, 100)
+        quiz = await quizzes.load(session.id)
+        assert quiz is not None
+        before = quiz.snapshot()
+        quiz.stop(3_000, by_user=7, can_manage=False)
+        await quizzes.save(quiz, before)
+        assert await _record(repo, _answer(session, user_id=1, choice=0), "Ada") == "question closed"
+        assert await repo.answers(session.id) == []
+    finally:
+        await db.close()
+
+
+async def test_a_save_from_an_outdated_copy_is_refused(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        quizzes = QuizRepository(db)
+        session = await _asking(quizzes, 100)
+        runner_copy, stopper_copy = await quizzes.load(session.id), await quizzes.load(session.id)
+        assert runner_copy is not None and stopper_copy is not None
+        before = stopper_copy.snapshot()
+        stopper_copy.stop(3_000, by_user=7, can_manage=False)
+        await quizzes.save(stopper_copy, before)
+        before = runner_copy.snapshot()
+        runner_copy.reveal(4_000)
+        with pytest.raises(StaleQuiz):
+            await quizzes.save(runner_copy, before)
+        stored = await quizzes.load(session.id)
+        assert stored is not None and stored.state is QuizState.STOPPED and stored.questions[0].revealed_ms is None
     finally:
         await db.close()

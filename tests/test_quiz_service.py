@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.quiz.engine import QuizRules, QuizState
+from bot.core.quiz.aggregate import Quiz
+from bot.core.quiz.model import QuizRules
+from bot.core.quiz.state import QuizState
 from bot.services.app import App
 from bot.services.catalog import Caller
 from bot.services.quiz import QuizDefaults, QuizService
@@ -64,14 +66,14 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     try:
         yield rig
     finally:
-        await rig.quiz.shutdown()
+        await rig.quiz.runner.shutdown()
         await rig.app.close()
 
 
 async def answer_of_current(rig: Rig) -> int:
     _, question = rig.publisher.last_question()
     session_id, position = (int(x) for x in question.buttons[0].action.split(":")[1:3])
-    asked = await rig.quiz.repo.question(session_id, position)
+    asked = await rig.quiz.quizzes.question(session_id, position)
     assert asked is not None
     return next(q for q in rig.app.library.modules["ketamine"].questions if q.id == asked.question_id).answer
 
@@ -108,9 +110,9 @@ async def test_a_whole_quiz(rig: Rig) -> None:
     await rig.publisher.wait_until(lambda: rig.publisher.titles()[-1] == "Quiz over · results")
     results = rig.publisher.posts[-1][2]
     assert results.body.splitlines()[0].startswith("🥇 **user1**")
-    session = await rig.quiz.repo.running()
+    session = await rig.quiz.quizzes.running()
     assert session == []
-    board = await rig.quiz.repo.leaderboard(GUILD, None)
+    board = await rig.quiz.answers.leaderboard(GUILD, None)
     assert [row.user_id for row in board] == [1, 2, 3]
     assert sum(row.answered for row in board) == 9
 
@@ -164,8 +166,8 @@ async def test_fifty_simultaneous_answers_and_double_clicks(rig: Rig) -> None:
     again = await asyncio.gather(*(rig.click(c, 0) for c in callers))
     assert all(t.startswith("Locked in") for t in first)
     assert all(t.startswith("You already answered") for t in again)
-    session = (await rig.quiz.repo.running())[0]
-    answers = await rig.quiz.repo.answers(session.id, 0)
+    session = (await rig.quiz.quizzes.running())[0]
+    answers = await rig.quiz.answers.answers(session.id, 0)
     assert len(answers) == 50 and len({a.user_id for a in answers}) == 50
 
 
@@ -176,13 +178,13 @@ async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(tmp_pa
     await first.click(member(1), right)
     await first.click(member(2), right)
     # The process dies: tasks vanish without any clean-up, the database keeps what was committed.
-    await first.quiz.shutdown()
+    await first.quiz.runner.shutdown()
     await first.app.close()
 
     clock = FakeClock(first.clock.now_ms() + 60_000)  # a minute later: the deadline has passed
     second = await open_rig(tmp_path, clock)
     try:
-        assert await second.quiz.resume_all() == 1
+        assert await second.quiz.runner.resume_all() == 1
         await second.publisher.wait_until(lambda: len(second.publisher.edits) + len(second.publisher.posts) >= 1)
         reveal = (second.publisher.edits or second.publisher.posts)[0][2]
         assert "the answer is" in reveal.title and "Scored (2)" in [f.name for f in reveal.fields]
@@ -194,10 +196,10 @@ async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(tmp_pa
         await second.publisher.wait_until(lambda: "Quiz over · results" in second.publisher.titles())
         sessions = await second.app.db.fetch_all("SELECT state FROM quiz_sessions")
         assert [r["state"] for r in sessions] == [QuizState.FINISHED.value]
-        board = await second.quiz.repo.leaderboard(GUILD, None)
+        board = await second.quiz.answers.leaderboard(GUILD, None)
         assert {row.user_id for row in board} == {1, 2}
     finally:
-        await second.quiz.shutdown()
+        await second.quiz.runner.shutdown()
         await second.app.close()
 
 
@@ -255,15 +257,18 @@ async def test_a_question_posted_just_before_a_crash_is_not_posted_twice(
 ) -> None:
     """Killed between posting a question and storing its message id, the quiz asks it again on resuming; the
     repeated post carries the same nonce, so Discord returns the first message, which gets the new deadline."""
-    real_set_message = rig.quiz.repo.set_message
+    real_save = rig.quiz.quizzes.save
     crashes = [RuntimeError("killed before the message id was stored")]
 
-    async def crash_once(session_id: int, position: int, message_id: int) -> None:
-        if crashes:
+    async def crash_once(quiz: Quiz, before: Quiz | None = None) -> None:
+        storing_message = before is not None and any(
+            now.message_id != then.message_id for now, then in zip(quiz.questions, before.questions, strict=True)
+        )
+        if storing_message and crashes:
             raise crashes.pop()
-        await real_set_message(session_id, position, message_id)
+        await real_save(quiz, before)
 
-    rig.quiz.repo.set_message = crash_once  # type: ignore[method-assign]
+    rig.quiz.quizzes.save = crash_once  # type: ignore[method-assign]
     await rig.router.run(member(1), "ketamine", "quiz start", {})
     await rig.publisher.wait_until(lambda: "a step failed (1 in a row)" in caplog.text)
     await rig.clock.advance(2_000)  # the retry re-reads the quiz: question 1 is asked but has no message
@@ -275,21 +280,54 @@ async def test_a_question_posted_just_before_a_crash_is_not_posted_twice(
     ((_, edited_id, refreshed),) = rig.publisher.edits
     assert edited_id == first_id and refreshed.title == first.title
     assert refreshed.body != first.body, "the message shows the deadline it was asked again with"
-    (session,) = await rig.quiz.repo.running()
-    asked = await rig.quiz.repo.question(session.id, 0)
+    (session,) = await rig.quiz.quizzes.running()
+    asked = await rig.quiz.quizzes.question(session.id, 0)
     assert asked is not None and asked.message_id == first_id
-    assert await rig.click(member(2), 0) != "" and len(await rig.quiz.repo.answers(session.id)) == 1
+    assert await rig.click(member(2), 0) != "" and len(await rig.quiz.answers.answers(session.id)) == 1
 
 
 async def test_results_lost_to_a_crash_are_posted_once_at_start_up(rig: Rig) -> None:
     await rig.start()
     right = await answer_of_current(rig)
     await rig.click(member(1), right)
-    (session,) = await rig.quiz.repo.running()
-    await rig.quiz.shutdown()
+    (session,) = await rig.quiz.quizzes.running()
+    await rig.quiz.runner.shutdown()
     # The process died right after ending the quiz, before its results message went out.
-    assert await rig.quiz.repo.end(session.id, QuizState.FINISHED, rig.clock.now_ms())
-    assert await rig.quiz.resume_all() == 0
+    await rig.app.db.write(
+        "UPDATE quiz_sessions SET state = ?, ended_ms = ? WHERE id = ?",
+        (QuizState.FINISHED.value, rig.clock.now_ms(), session.id),
+    )
+    assert await rig.quiz.runner.resume_all() == 0
     assert rig.publisher.titles().count("Quiz over · results") == 1
-    assert await rig.quiz.resume_all() == 0
+    assert await rig.quiz.runner.resume_all() == 0
     assert rig.publisher.titles().count("Quiz over · results") == 1
+
+
+async def test_clicks_racing_a_stop_are_in_the_results_or_refused_as_over(rig: Rig) -> None:
+    """Never "Locked in" and then left out: each click is stored and in the posted results, or told the quiz is
+    over."""
+    await rig.start()
+    _, question = rig.publisher.last_question()
+    (session,) = await rig.quiz.quizzes.running()
+    clickers = range(2, 10)
+    replies = await asyncio.gather(
+        *(rig.router.press(member(u), question.buttons[0].action) for u in clickers),
+        rig.router.run(member(1), "ketamine", "quiz stop", {}),
+    )
+    clicks = dict(zip(clickers, replies[:-1], strict=True))
+    acked = {u for u, r in clicks.items() if r.title.startswith("Locked in")}
+    refused = {u for u, r in clicks.items() if r.is_error}
+    assert acked | refused == set(clickers)
+    assert all("This quiz is over" in clicks[u].body for u in refused)
+    assert {a.user_id for a in await rig.quiz.answers.answers(session.id)} == acked
+    (results,) = [r for r in rig.replies() if "results" in r.title.lower()]
+    shown = results.body + " ".join(f.value for f in results.fields)
+    assert all(f"user{u}" in shown for u in acked)
+
+
+async def test_a_quiz_does_not_start_where_the_bot_cannot_post(rig: Rig) -> None:
+    caller = Caller(user_id=1, guild_id=GUILD, channel_id=CHANNEL, bot_missing=("Send Messages", "Embed Links"))
+    reply = await rig.router.run(caller, "ketamine", "quiz start", {})
+    assert reply.is_error and reply.ephemeral
+    assert "Send Messages and Embed Links permissions" in reply.body
+    assert await rig.quiz.quizzes.running() == [] and rig.publisher.posts == []

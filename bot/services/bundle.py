@@ -8,7 +8,8 @@ from bot.services.app import App
 from bot.services.clock import Clock
 from bot.services.daily import DailyService
 from bot.services.privacy import PrivacyService
-from bot.services.quiz import Publisher, QuizService, quiz_defaults
+from bot.services.publisher import Publisher
+from bot.services.quiz import QuizService, quiz_defaults
 from bot.services.router import Router
 from bot.services.server_settings import SettingsService, defaults_from
 from bot.services.study import StudyService
@@ -45,11 +46,11 @@ class Services:
 
     async def start(self) -> None:
         """Work that resumes after a restart: running quizzes, unposted results, the daily schedule."""
-        await self.quiz.resume_all()
+        await self.quiz.runner.resume_all()
         await self.daily.start()
         await self.privacy.start()
 
     async def stop(self) -> None:
         await self.privacy.stop()
         await self.daily.stop()
-        await self.quiz.shutdown()
+        await self.quiz.runner.shutdown()

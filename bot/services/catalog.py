@@ -29,6 +29,9 @@ class Caller:
     guild_id: int | None = None
     channel_id: int | None = None
     can_manage_guild: bool = False
+    bot_missing: tuple[str, ...] = ()
+    """Permissions the bot lacks in this channel to post there (named as Discord shows them), for use cases
+    that post later: a quiz refuses to start rather than announce itself and then fall silent."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core import render
 from bot.core.actions import AnswerQuestion, ForgetMe, SettingsHistoryPage, decode
-from bot.core.errors import InvalidInput, NotFound
+from bot.core.errors import InvalidInput, NotFound, UserFacingError
 from bot.core.reply import Reply
 from bot.core.words import plural
 from bot.services.app import App
@@ -135,7 +135,7 @@ class Router:
             if name in PRIVACY_COMMANDS and self.privacy is not None:
                 return await self.privacy.run(caller, self.app.content.module(group), name)
             return self.app.content.run(group, name, checked)
-        except (InvalidInput, NotFound) as exc:
+        except UserFacingError as exc:
             return render.error(exc.message, self.app.library.module(group))
 
     async def _press(self, caller: Caller, action: str, values: Sequence[str] = ()) -> Reply:
@@ -155,7 +155,7 @@ class Router:
                 module = self.app.content.module(decoded.module)
                 return await self.server_settings.turn_page(caller, module, decoded.page)
             return self.app.content.press(decoded, values)
-        except (InvalidInput, NotFound) as exc:
+        except UserFacingError as exc:
             return render.error(exc.message)
 
     def autocomplete(self, group: str, name: str, option: str, typed: str) -> list[str]:

@@ -10,7 +10,7 @@ from bot.core.render import footer
 from bot.core.reply import Reply
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.clock import Clock
-from bot.services.quiz import Publisher
+from bot.services.publisher import Publisher
 from bot.storage.database import Database
 from bot.storage.repositories.study import StudyChannel, StudyRepository
 

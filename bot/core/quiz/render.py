@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from bot.core.actions import AnswerQuestion
 from bot.core.content.library import ContentModule
 from bot.core.content.models import Question
-from bot.core.quiz.engine import Standing
+from bot.core.quiz.scoring import Standing
 from bot.core.render import footer
 from bot.core.reply import Button, Reply, ReplyField
 from bot.core.words import plural

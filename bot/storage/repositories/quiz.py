@@ -1,248 +1,102 @@
-"""Quiz sessions, asked questions and answers. Every state change is one transaction.
+"""Quiz sessions and the questions they ask: loaded and saved as :class:`~bot.core.quiz.aggregate.Quiz`.
 
-Races are settled by the database, not by Python: a UNIQUE key makes a second answer by the same member
-impossible, a partial unique index allows one running quiz per channel, and a reveal only happens if the
-question is not yet revealed, so it can happen once.
+The rules live in the aggregate; this module only reads and writes rows. Races are settled by the database:
+a partial unique index allows one running quiz per channel, and a save names the version it was read at, so
+of two tasks that change one quiz (its runner and a stop) the second is refused with StaleQuiz and reloads.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from bot.core.quiz.engine import QuizRules, QuizState
-from bot.core.words import plural
+from bot.core.quiz.aggregate import Quiz
+from bot.core.quiz.errors import AlreadyPosted, ChannelBusy, StaleQuiz
+from bot.core.quiz.model import AskedQuestion, NewSession, QuizKind, QuizSession
+from bot.core.quiz.state import ENDED, RUNNING, QuizState
 from bot.storage.database import Database
-
-log = logging.getLogger(__name__)
-
-
-class Row(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class SessionOrigin(Row):
-    """Where a quiz runs, who started it, and what it asks about."""
-
-    guild_id: int
-    channel_id: int
-    starter_id: int
-    module: str
-    topic: str | None
-    difficulty: int | None
-
-
-class QuizSession(SessionOrigin):
-    id: int
-    question_count: int
-    seconds: int
-    points: int
-    speed_bonus: bool
-    seed: int
-    state: QuizState
-    position: int
-    created_ms: int
-    updated_ms: int
-    ended_ms: int | None
-    results_message_id: int | None = None
-    kind: str = "quiz"
-    closes_ms: int | None = None
-
-    @property
-    def rules(self) -> QuizRules:
-        return QuizRules(self.question_count, self.seconds, self.points, self.speed_bonus)
-
-
-class AskedQuestion(Row):
-    session_id: int
-    position: int
-    question_id: str
-    message_id: int | None
-    asked_ms: int | None
-    deadline_ms: int | None
-    revealed_ms: int | None
-
-
-class StoredAnswer(Row):
-    session_id: int
-    position: int
-    user_id: int
-    guild_id: int
-    topic: str
-    choice: int
-    correct: bool
-    points: int
-    answered_ms: int
-
-
-class NewSession(SessionOrigin):
-    rules: QuizRules
-    seed: int
-    kind: str = "quiz"
-    closes_ms: int | None = None
-    daily_day: str | None = None
-    """For a question of the day: the channel's local date it is for (claimed in the same transaction)."""
-
-
-class ChannelBusy(Exception):
-    """A quiz is already running in that channel."""
-
-    def __init__(self, running: QuizSession) -> None:
-        super().__init__(f"quiz {running.id} is running in channel {running.channel_id}")
-        self.running = running
-
-
-class AlreadyPosted(Exception):
-    """That channel's question of the day for that day was already posted."""
-
-    def __init__(self, channel_id: int, day: str) -> None:
-        super().__init__(f"channel {channel_id} already has its question for {day}")
-
-
-class LeaderRow(Row):
-    user_id: int
-    display_name: str | None
-    points: int
-    answered: int
-    correct: int
-
 
 _SESSION_COLUMNS = (
     "id, guild_id, channel_id, starter_id, module, topic, difficulty, question_count, seconds, points, "
-    "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms, results_message_id, kind, closes_ms"
+    "speed_bonus, seed, state, position, created_ms, updated_ms, ended_ms, results_message_id, kind, closes_ms, "
+    "version"
 )
-_RUNNING = "('lobby', 'asking', 'revealing')"
 _QUESTION_COLUMNS = "session_id, position, question_id, message_id, asked_ms, deadline_ms, revealed_ms"
-_ANSWER_COLUMNS = "session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms"
 
 
-_TOTALS = (
-    "SELECT a.user_id, m.display_name, SUM(a.points) AS points, COUNT(*) AS answered, SUM(a.correct) AS correct "
-    "FROM quiz_answers a JOIN quiz_sessions s ON s.id = a.session_id "
-    "LEFT JOIN members m ON m.guild_id = a.guild_id AND m.user_id = a.user_id"
-)
-"""Each member's totals over answers ``a`` (with their sessions ``s``); add WHERE and GROUP BY."""
+def _in(states: Iterable[QuizState]) -> tuple[str, list[str]]:
+    """``IN (?, ...)`` and its values for a set of states: the words themselves live in the core and the schema."""
+    values = sorted(state.value for state in states)
+    return f"IN ({', '.join('?' for _ in values)})", values
 
 
-def _scope(guild_id: int, since_ms: int | None, channel_id: int | None) -> tuple[str, list[int]]:
-    """The WHERE clause (over answers ``a`` joined to sessions ``s``) for a leaderboard's scope."""
-    where = "a.guild_id = ? AND a.answered_ms >= ?"
-    params = [guild_id, since_ms or 0]
-    if channel_id is not None:
-        where += " AND s.channel_id = ?"
-        params.append(channel_id)
-    return where, params
+_RUNNING, _RUNNING_VALUES = _in(RUNNING)
+_ENDED, _ENDED_VALUES = _in(ENDED)
 
 
 def _session(row: Any) -> QuizSession:
     return QuizSession.model_validate(dict(row))
 
 
-_MEMBER_CONFLICT = (
-    "ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name, "
-    "updated_ms = excluded.updated_ms"
-)
-_UPSERT_MEMBER = (
-    f"INSERT INTO members (guild_id, user_id, display_name, updated_ms) VALUES (?, ?, ?, ?) {_MEMBER_CONFLICT}"
-)
-
-
-ANSWER_BATCH = 300
-"""Answers written per statement at most: each binds 9 parameters (SQLite allows 32 766 per statement)."""
-NAMES_BATCH = 300
-"""Display names kept waiting at most while answers keep arriving (they are written once the queue is empty)."""
-
-
-def _values(rows: int, width: int) -> str:
-    """``rows`` rows of ``width`` placeholders, for a multi-row VALUES."""
-    row = "(" + ", ".join("?" * width) + ")"
-    return ", ".join([row] * rows)
-
-
-def _insert_answers_sql(count: int) -> str:
-    """One INSERT of ``count`` answers that stores each only if its question is open and the member has no
-    answer to it yet, and returns the keys of the rows it stored.
-
-    ``(VALUES ...) AS v`` names its columns ``column1`` .. ``column9`` in both SQLite and PostgreSQL. The WHERE
-    clause is needed anyway, and it also settles SQLite's parsing of ``INSERT ... SELECT ... ON CONFLICT``.
-    """
-    columns = ", ".join(f"v.column{i}" for i in range(1, 10))
-    return (
-        f"INSERT INTO quiz_answers ({_ANSWER_COLUMNS}) SELECT {columns} FROM (VALUES {_values(count, 9)}) AS v "
-        "WHERE EXISTS (SELECT 1 FROM quiz_questions q WHERE q.session_id = v.column1 AND q.position = v.column2 "
-        "AND q.revealed_ms IS NULL AND q.asked_ms IS NOT NULL) "
-        "ON CONFLICT (session_id, position, user_id) DO NOTHING RETURNING session_id, position, user_id"
-    )
-
-
-def _upsert_names_sql(count: int) -> str:
-    """Upsert ``count`` display names, each only while the member's answer that brought it is stored (so a name
-    still waiting is not written back after the member asked to be forgotten)."""
-    return (
-        "INSERT INTO members (guild_id, user_id, display_name, updated_ms) "
-        f"SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES {_values(count, 6)}) AS v "
-        "WHERE EXISTS (SELECT 1 FROM quiz_answers a WHERE a.session_id = v.column5 AND a.position = v.column6 "
-        f"AND a.user_id = v.column2) {_MEMBER_CONFLICT}"
-    )
-
-
-async def _insert_answers(db: Database, batch: Sequence[tuple[StoredAnswer, str]]) -> list[bool]:
-    """Store a batch of answers with one statement, whatever its size; True for each one that was new.
-
-    Under load each round trip to aiosqlite's thread waits for the busy event loop (about 1.8 ms, measured),
-    and the clicks of the next batch wait behind this one: one statement, its own transaction, keeps a batch
-    to one round trip. Only the first click of a member in the batch is offered (later ones are not new);
-    the statement's own guards decide the rest, and what it returns is what was stored.
-    """
-    offered: dict[tuple[int, int, int], StoredAnswer] = {}
-    for answer, _ in batch:
-        offered.setdefault((answer.session_id, answer.position, answer.user_id), answer)
-    params = [value for answer in offered.values() for value in _answer_params(answer)]
-    rows = await db.write(_insert_answers_sql(len(offered)), params)
-    stored = {(int(r[0]), int(r[1]), int(r[2])) for r in rows}
-    inserted: list[bool] = []
-    for answer, _ in batch:
-        key = (answer.session_id, answer.position, answer.user_id)
-        inserted.append(key in stored and offered.get(key) is answer)
-    return inserted
-
-
-def _answer_params(answer: StoredAnswer) -> tuple[object, ...]:
-    return (
-        answer.session_id,
-        answer.position,
-        answer.user_id,
-        answer.guild_id,
-        answer.topic,
-        answer.choice,
-        int(answer.correct),
-        answer.points,
-        answer.answered_ms,
-    )
-
-
 class QuizRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._pending: list[tuple[StoredAnswer, str, asyncio.Future[bool]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self._names: dict[tuple[int, int], tuple[int, int, str, int, int, int]] = {}
 
-    # Sessions ------------------------------------------------------------------------------------
+    # Loading and saving the aggregate ------------------------------------------------------------
+
+    async def load(self, session_id: int) -> Quiz | None:
+        session = await self.get(session_id)
+        if session is None:
+            return None
+        return Quiz(session, await self.asked_questions(session_id))
+
+    async def save(self, quiz: Quiz, before: Quiz | None = None) -> None:
+        """Write what changed since the quiz was loaded, in one transaction; StaleQuiz if it changed meanwhile.
+
+        ``before``, the quiz as loaded, limits the question rows written to those that differ from it.
+        """
+        session = quiz.session
+        changed = [q for q in quiz.questions if before is None or before.questions[q.position] != q]
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE quiz_sessions SET state = ?, position = ?, updated_ms = ?, ended_ms = ?, "
+                "version = version + 1 WHERE id = ? AND version = ?",
+                (
+                    session.state.value,
+                    session.position,
+                    session.updated_ms,
+                    session.ended_ms,
+                    session.id,
+                    session.version,
+                ),
+            )
+            if cursor.rowcount != 1:
+                raise StaleQuiz(f"quiz {session.id} changed since version {session.version} was read")
+            for question in changed:
+                await conn.execute(
+                    "UPDATE quiz_questions SET message_id = ?, asked_ms = ?, deadline_ms = ?, revealed_ms = ? "
+                    "WHERE session_id = ? AND position = ?",
+                    (
+                        question.message_id,
+                        question.asked_ms,
+                        question.deadline_ms,
+                        question.revealed_ms,
+                        session.id,
+                        question.position,
+                    ),
+                )
+        quiz.session = session.model_copy(update={"version": session.version + 1})
 
     async def create(self, new: NewSession, question_ids: Sequence[str], now_ms: int) -> QuizSession:
-        """Store a session and its question order; raise ChannelBusy if the channel already has a quiz."""
+        """Store a session and its question order; raise ChannelBusy if the channel already has a quiz, or
+        AlreadyPosted if it is a question of the day already posted for that day."""
         try:
             async with self._db.transaction() as conn:
                 cursor = await conn.execute(
                     "INSERT INTO quiz_sessions (guild_id, channel_id, starter_id, module, topic, difficulty, "
                     "question_count, seconds, points, speed_bonus, seed, state, position, created_ms, updated_ms, kind, "
-                    "closes_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'lobby', 0, ?, ?, ?, ?) RETURNING id",
+                    "closes_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
                     (
                         new.guild_id,
                         new.channel_id,
@@ -255,9 +109,10 @@ class QuizRepository:
                         new.rules.points,
                         int(new.rules.speed_bonus),
                         new.seed,
+                        QuizState.LOBBY.value,
                         now_ms,
                         now_ms,
-                        new.kind,
+                        new.kind.value,
                         new.closes_ms,
                     ),
                 )
@@ -304,93 +159,32 @@ class QuizRepository:
         row = await self._db.fetch_one(f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE id = ?", (session_id,))
         return None if row is None else _session(row)
 
-    async def running_in_channel(self, channel_id: int, kind: str = "quiz") -> QuizSession | None:
-        """The channel's running quiz, or with ``kind="daily"`` its open question of the day."""
+    async def running_in_channel(self, channel_id: int, kind: QuizKind = QuizKind.QUIZ) -> QuizSession | None:
+        """The channel's running quiz, or with ``kind=DAILY`` its open question of the day."""
         row = await self._db.fetch_one(
-            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE channel_id = ? AND state IN {_RUNNING} AND kind = ?",
-            (channel_id, kind),
+            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE channel_id = ? AND state {_RUNNING} AND kind = ?",
+            (channel_id, *_RUNNING_VALUES, kind.value),
         )
         return None if row is None else _session(row)
 
     async def running(self) -> list[QuizSession]:
         rows = await self._db.fetch_all(
-            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE state IN {_RUNNING} ORDER BY id"
+            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE state {_RUNNING} ORDER BY id", _RUNNING_VALUES
         )
         return [_session(r) for r in rows]
 
     async def unannounced(self, since_ms: int) -> list[QuizSession]:
         """Quizzes that ended (since ``since_ms``) without their results message being posted."""
         rows = await self._db.fetch_all(
-            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE state IN ('finished', 'stopped') "
+            f"SELECT {_SESSION_COLUMNS} FROM quiz_sessions WHERE state {_ENDED} "
             "AND results_message_id IS NULL AND ended_ms >= ? ORDER BY id",
-            (since_ms,),
+            (*_ENDED_VALUES, since_ms),
         )
         return [_session(r) for r in rows]
 
     async def set_results_message(self, session_id: int, message_id: int) -> None:
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE quiz_sessions SET results_message_id = ? WHERE id = ?", (message_id, session_id))
-
-    async def ask(self, session: QuizSession, position: int, asked_ms: int, deadline_ms: int) -> bool:
-        """Open question ``position``: the session moves to ``asking`` only from the state it was read in."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE quiz_sessions SET state = 'asking', position = ?, updated_ms = ? "
-                "WHERE id = ? AND state = ? AND position = ?",
-                (position, asked_ms, session.id, session.state.value, session.position),
-            )
-            if cursor.rowcount != 1:
-                return False
-            await conn.execute(
-                "UPDATE quiz_questions SET asked_ms = ?, deadline_ms = ?, message_id = NULL "
-                "WHERE session_id = ? AND position = ?",
-                (asked_ms, deadline_ms, session.id, position),
-            )
-        return True
-
-    async def reschedule(self, session_id: int, position: int, asked_ms: int, deadline_ms: int) -> None:
-        """Give an open question new times (it was stored but never posted before a crash)."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE quiz_questions SET asked_ms = ?, deadline_ms = ? "
-                "WHERE session_id = ? AND position = ? AND revealed_ms IS NULL",
-                (asked_ms, deadline_ms, session_id, position),
-            )
-
-    async def set_message(self, session_id: int, position: int, message_id: int) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE quiz_questions SET message_id = ? WHERE session_id = ? AND position = ?",
-                (message_id, session_id, position),
-            )
-
-    async def reveal(self, session_id: int, position: int, now_ms: int) -> bool:
-        """Close a question; True only for the one call that actually revealed it."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE quiz_questions SET revealed_ms = ? "
-                "WHERE session_id = ? AND position = ? AND revealed_ms IS NULL",
-                (now_ms, session_id, position),
-            )
-            if cursor.rowcount != 1:
-                return False
-            await conn.execute(
-                "UPDATE quiz_sessions SET state = 'revealing', updated_ms = ? "
-                "WHERE id = ? AND state = 'asking' AND position = ?",
-                (now_ms, session_id, position),
-            )
-        return True
-
-    async def end(self, session_id: int, state: QuizState, now_ms: int) -> bool:
-        """Finish or stop a running session; False when it had already ended."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                f"UPDATE quiz_sessions SET state = ?, updated_ms = ?, ended_ms = ? WHERE id = ? AND state IN {_RUNNING}",
-                (state.value, now_ms, now_ms, session_id),
-            )
-            return cursor.rowcount == 1
-
-    # Questions and answers -----------------------------------------------------------------------
 
     async def question(self, session_id: int, position: int) -> AskedQuestion | None:
         row = await self._db.fetch_one(
@@ -399,168 +193,9 @@ class QuizRepository:
         )
         return None if row is None else AskedQuestion.model_validate(dict(row))
 
-    async def record_answer(self, answer: StoredAnswer, display_name: str) -> tuple[StoredAnswer, bool]:
-        """Store an answer (and the member's display name) unless this member already answered, or the
-        question is closed. Returns the stored answer and whether it is this new one (False: the member's
-        earlier answer). Raises LookupError when the question is no longer open for answers.
-
-        Answers arriving together are committed together (one transaction, one disk sync), and each call
-        returns only after its commit: a click is acknowledged only once its answer is durable.
-        """
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((answer, display_name, done))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_answers(), name="answer-writer")
-        if await done:
-            return answer, True
-        existing = await self.answer_of(answer.session_id, answer.position, answer.user_id)
-        if existing is None:
-            raise LookupError("question closed")
-        return existing, False
-
-    async def _flush_answers(self) -> None:
-        """Write queued answers, a batch per statement, until the queue is empty; then the display names.
-
-        A member's display name is written after their answer is acknowledged, in one statement per burst
-        (or per ``NAMES_BATCH`` names): each statement is a round trip that the next batch of clicks would
-        wait for. Readers of names write the waiting ones first. A crash in between loses only the labels,
-        which the member's next click brings again.
-        """
-        while self._pending:
-            batch, self._pending = self._pending[:ANSWER_BATCH], self._pending[ANSWER_BATCH:]
-            try:
-                inserted = await _insert_answers(self._db, [(answer, name) for answer, name, _ in batch])
-            except BaseException as exc:
-                for _, _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc if isinstance(exc, Exception) else RuntimeError("answer writer stopped"))
-                if not isinstance(exc, Exception):
-                    raise
-                continue
-            for (answer, name, done), ok in zip(batch, inserted, strict=True):
-                if not done.done():
-                    done.set_result(ok)
-                if ok:
-                    self._names[(answer.guild_id, answer.user_id)] = (
-                        answer.guild_id,
-                        answer.user_id,
-                        name[:100],
-                        answer.answered_ms,
-                        answer.session_id,
-                        answer.position,
-                    )
-            if len(self._names) >= NAMES_BATCH or not self._pending:
-                await self._write_names()
-
-    async def drain(self) -> None:
-        """Wait until every queued answer and waiting display name is written (at shutdown)."""
-        while self._flusher is not None and not self._flusher.done():
-            await asyncio.wait({self._flusher})
-        await self._write_names()
-
-    async def _write_names(self) -> None:
-        """Write the display names waiting from stored answers (the latest per member)."""
-        if not self._names:
-            return
-        waiting, self._names = self._names, {}
-        params = [value for row in waiting.values() for value in row]
-        try:
-            await self._db.write(_upsert_names_sql(len(waiting)), params)
-        except Exception:  # the answers are stored and acknowledged; names only label them
-            log.exception("could not store the display names of %s", plural(len(waiting), "member"))
-
-    async def players(self, session_id: int, *, before: int | None = None, at: int | None = None) -> set[int]:
-        """Members who answered a question of a session: any before position ``before``, or the one ``at``."""
-        if before is not None:
-            condition, position = "position < ?", before
-        elif at is not None:
-            condition, position = "position = ?", at
-        else:
-            raise ValueError("give before= or at=")
-        rows = await self._db.fetch_all(
-            f"SELECT DISTINCT user_id FROM quiz_answers WHERE session_id = ? AND {condition}", (session_id, position)
-        )
-        return {int(r["user_id"]) for r in rows}
-
-    async def answer_of(self, session_id: int, position: int, user_id: int) -> StoredAnswer | None:
-        row = await self._db.fetch_one(
-            f"SELECT {_ANSWER_COLUMNS} FROM quiz_answers WHERE session_id = ? AND position = ? AND user_id = ?",
-            (session_id, position, user_id),
-        )
-        return None if row is None else StoredAnswer.model_validate(dict(row))
-
-    async def answers(self, session_id: int, position: int | None = None) -> list[StoredAnswer]:
-        sql = f"SELECT {_ANSWER_COLUMNS} FROM quiz_answers WHERE session_id = ?"
-        params: list[int] = [session_id]
-        if position is not None:
-            sql += " AND position = ?"
-            params.append(position)
-        rows = await self._db.fetch_all(sql + " ORDER BY answered_ms, user_id", params)
-        return [StoredAnswer.model_validate(dict(r)) for r in rows]
-
     async def asked_questions(self, session_id: int) -> list[AskedQuestion]:
         rows = await self._db.fetch_all(
             f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions WHERE session_id = ? ORDER BY position",
             (session_id,),
         )
         return [AskedQuestion.model_validate(dict(r)) for r in rows]
-
-    # Members, leaderboards, stats ----------------------------------------------------------------
-
-    async def remember_member(self, guild_id: int, user_id: int, display_name: str, now_ms: int) -> None:
-        await self._write_names()  # older names waiting must not overwrite this one
-        async with self._db.transaction() as conn:
-            await conn.execute(_UPSERT_MEMBER, (guild_id, user_id, display_name[:100], now_ms))
-
-    async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
-        await self._write_names()
-        if not user_ids:
-            return {}
-        marks = ", ".join("?" for _ in user_ids)
-        rows = await self._db.fetch_all(
-            f"SELECT user_id, display_name FROM members WHERE guild_id = ? AND user_id IN ({marks})",
-            [guild_id, *user_ids],
-        )
-        return {int(r["user_id"]): str(r["display_name"]) for r in rows}
-
-    async def leaderboard(
-        self, guild_id: int, since_ms: int | None, limit: int = 10, channel_id: int | None = None
-    ) -> list[LeaderRow]:
-        """Members by points in a server or one of its channels (all time, or since ``since_ms``), best first."""
-        await self._write_names()
-        where, params = _scope(guild_id, since_ms, channel_id)
-        rows = await self._db.fetch_all(
-            f"{_TOTALS} WHERE {where} "
-            "GROUP BY a.user_id, m.display_name ORDER BY points DESC, correct DESC, a.user_id LIMIT ?",
-            [*params, limit],
-        )
-        return [LeaderRow.model_validate(dict(r)) for r in rows]
-
-    async def rank_of(
-        self, guild_id: int, user_id: int, since_ms: int | None, channel_id: int | None = None
-    ) -> tuple[int, LeaderRow] | None:
-        """A member's 1-based rank and totals in that scope, or None when they have no answers there."""
-        await self._write_names()
-        where, params = _scope(guild_id, since_ms, channel_id)
-        mine = await self._db.fetch_one(
-            f"{_TOTALS} WHERE {where} AND a.user_id = ? GROUP BY a.user_id, m.display_name",
-            [*params, user_id],
-        )
-        if mine is None:
-            return None
-        row = LeaderRow.model_validate(dict(mine))
-        ahead = await self._db.fetch_one(
-            "SELECT COUNT(*) AS n FROM (SELECT a.user_id, SUM(a.points) AS points, SUM(a.correct) AS correct "
-            f"FROM quiz_answers a JOIN quiz_sessions s ON s.id = a.session_id WHERE {where} GROUP BY a.user_id) t "
-            "WHERE t.points > ? OR (t.points = ? AND (t.correct > ? OR (t.correct = ? AND t.user_id < ?)))",
-            [*params, row.points, row.points, row.correct, row.correct, user_id],
-        )
-        return (int(ahead["n"]) + 1 if ahead else 1), row
-
-    async def history(self, guild_id: int, user_id: int) -> list[StoredAnswer]:
-        """A member's answers in a server, oldest first (for accuracy per topic and streaks)."""
-        rows = await self._db.fetch_all(
-            f"SELECT {_ANSWER_COLUMNS} FROM quiz_answers WHERE guild_id = ? AND user_id = ? ORDER BY answered_ms, session_id, position",
-            (guild_id, user_id),
-        )
-        return [StoredAnswer.model_validate(dict(r)) for r in rows]

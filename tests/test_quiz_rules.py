@@ -1,4 +1,4 @@
-"""The pure quiz engine: transitions, selection with a stored seed, scoring, early reveal, standings."""
+"""The pure quiz rules: transitions, selection with a stored seed, scoring, early reveal, standings."""
 
 from __future__ import annotations
 
@@ -6,18 +6,10 @@ import pytest
 
 from bot.core.content.models import Choice, Question
 from bot.core.errors import InvalidInput
-from bot.core.quiz.engine import (
-    AnswerRecord,
-    InvalidTransition,
-    QuizEvent,
-    QuizRules,
-    QuizState,
-    pick_questions,
-    reveal_early,
-    score,
-    standings,
-    transition,
-)
+from bot.core.quiz.model import QuizRules
+from bot.core.quiz.scoring import AnswerRecord, reveal_early, score, standings
+from bot.core.quiz.selection import pick_questions
+from bot.core.quiz.state import InvalidTransition, QuizEvent, QuizState, transition
 
 
 def question(qid: str, topic: str = "mechanism", difficulty: int = 1) -> Question:

@@ -1,0 +1,7 @@
+"""The quiz's use cases (``service``), the runner that drives each quiz (``runner``), its commands as data
+(``specs``), how a new quiz is made up (``starting``) and the leaderboards (``boards``)."""
+
+from bot.services.quiz.service import QuizDefaults, QuizService, quiz_defaults
+from bot.services.quiz.specs import MAX_QUESTIONS, QUIZ_COMMANDS
+
+__all__ = ["MAX_QUESTIONS", "QUIZ_COMMANDS", "QuizDefaults", "QuizService", "quiz_defaults"]

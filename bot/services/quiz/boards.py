@@ -1,0 +1,60 @@
+"""Leaderboards and a member's stats: reads over stored answers, no rule changes anything here."""
+
+from __future__ import annotations
+
+from bot.core.content.library import ContentModule
+from bot.core.errors import InvalidInput
+from bot.core.quiz import render as quiz_render
+from bot.core.quiz.scoring import best_streak, week_start_ms
+from bot.core.reply import Reply
+from bot.services.catalog import Caller
+from bot.services.clock import Clock
+from bot.storage.repositories.answers import AnswerRepository
+
+
+def _guild(caller: Caller) -> int:
+    if caller.guild_id is None:
+        raise InvalidInput("Leaderboards and stats belong to a server; use this command in one.")
+    return caller.guild_id
+
+
+async def leaderboard(
+    answers: AnswerRepository, clock: Clock, caller: Caller, module: ContentModule, this_channel: bool = False
+) -> Reply:
+    guild_id = _guild(caller)
+    scope = caller.channel_id if this_channel else None
+    boards = []
+    for title, since in (("All time", None), ("This week", week_start_ms(clock.now_ms()))):
+        rows = await answers.leaderboard(guild_id, since, channel_id=scope)
+        mine = await answers.rank_of(guild_id, caller.user_id, since, channel_id=scope)
+        boards.append(
+            (
+                title,
+                [(r.user_id, r.points, r.correct, r.answered) for r in rows],
+                None if mine is None else (mine[0], mine[1].points),
+            )
+        )
+    users = {user for _, rows, _ in boards for user, *_ in rows}
+    names = await answers.names(guild_id, sorted(users))
+    return quiz_render.leaderboard_reply(module, boards, names)
+
+
+async def stats(answers: AnswerRepository, caller: Caller, module: ContentModule, member: object) -> Reply:
+    guild_id = _guild(caller)
+    user_id = caller.user_id if member is None else int(str(member))
+    history = await answers.history(guild_id, user_id)
+    names = await answers.names(guild_id, [user_id])
+    name = caller.display_name if user_id == caller.user_id else names.get(user_id, f"member {user_id}")
+    topics: dict[str, list[bool]] = {}
+    for answer in history:
+        topics.setdefault(answer.topic, []).append(answer.correct)
+    per_topic = [(topic, sum(marks), len(marks)) for topic, marks in sorted(topics.items())]
+    return quiz_render.stats_reply(
+        module,
+        name,
+        answered=len(history),
+        correct=sum(1 for a in history if a.correct),
+        points=sum(a.points for a in history),
+        best_streak=best_streak([a.correct for a in history]),
+        per_topic=per_topic,
+    )

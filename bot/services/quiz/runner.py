@@ -1,0 +1,299 @@
+"""The quiz runner: one task per running quiz, moving it through the aggregate and posting what happens.
+
+Each step loads the quiz, asks the aggregate for the next move, saves it and only then posts, so the same loop
+serves a fresh quiz and one resumed after a crash: a question whose deadline passed while the bot was down is
+revealed at once, and the quiz goes on. A save refused because another task (a stop) changed the quiz first
+simply makes the loop read it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+
+from bot.core.content.library import ContentLibrary
+from bot.core.content.models import Question
+from bot.core.quiz import render as quiz_render
+from bot.core.quiz.aggregate import Quiz
+from bot.core.quiz.errors import StaleQuiz
+from bot.core.quiz.model import AskedQuestion, QuizSession
+from bot.core.quiz.scoring import AnswerRecord, standings
+from bot.core.quiz.state import QuizState
+from bot.core.reply import Reply
+from bot.core.words import plural
+from bot.services.clock import Clock
+from bot.services.publisher import Publisher, message_nonce
+from bot.storage.repositories.answers import AnswerRepository
+from bot.storage.repositories.quiz import QuizRepository
+
+log = logging.getLogger(__name__)
+
+RESULTS_GRACE_MS = 24 * 3600 * 1000
+"""Results still unposted after a restart are posted if the quiz ended within this time."""
+
+
+class QuizRunner:
+    def __init__(
+        self,
+        library: ContentLibrary,
+        clock: Clock,
+        quizzes: QuizRepository,
+        answers: AnswerRepository,
+        reveal_seconds: float,
+    ) -> None:
+        self.library = library
+        self.clock = clock
+        self.quizzes = quizzes
+        self.answers = answers
+        self.reveal_seconds = reveal_seconds
+        self.publisher: Publisher | None = None
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._wake: dict[int, asyncio.Event] = {}
+        self._shown_reveal: set[tuple[int, int]] = set()
+        self.open: dict[int, Quiz] = {}
+        """Quizzes whose open question is posted, as saved: clicks are checked against them with no read."""
+
+    # Tasks ---------------------------------------------------------------------------------------
+
+    def launch(self, session_id: int) -> None:
+        if session_id in self._tasks and not self._tasks[session_id].done():
+            return
+        self._wake[session_id] = asyncio.Event()
+        task = asyncio.create_task(self._drive(session_id), name=f"quiz-{session_id}")
+        self._tasks[session_id] = task
+        task.add_done_callback(functools.partial(self._finished, session_id))
+
+    def poke(self, session_id: int) -> None:
+        """Something changed (an answer, a stop): the quiz's task looks again now instead of at the deadline."""
+        wake = self._wake.get(session_id)
+        if wake is not None:
+            wake.set()
+
+    def cancel(self, session_id: int) -> None:
+        self.open.pop(session_id, None)
+        task = self._tasks.get(session_id)
+        if task is not None:
+            task.cancel()
+
+    async def resume_all(self) -> int:
+        """Re-arm every running quiz from the database (after a restart)."""
+        for ended in await self.quizzes.unannounced(self.clock.now_ms() - RESULTS_GRACE_MS):
+            quiz = await self.quizzes.load(ended.id)
+            if quiz is not None:
+                await self.post_results(quiz, stopped=ended.state is QuizState.STOPPED)
+        running = await self.quizzes.running()
+        for session in running:
+            self.launch(session.id)
+        if running:
+            log.info("resumed %s", plural(len(running), "running quiz"))
+        return len(running)
+
+    async def shutdown(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.answers.drain()
+
+    async def wait_until_over(self, session_id: int) -> None:
+        task = self._tasks.get(session_id)
+        if task is not None:
+            await asyncio.wait({task})
+
+    def _finished(self, session_id: int, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(session_id) is task:
+            del self._tasks[session_id]
+            self._wake.pop(session_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("quiz %d stopped by an unexpected error", session_id, exc_info=task.exception())
+
+    async def _drive(self, session_id: int) -> None:
+        """Run a quiz to its end. Each step re-reads the quiz, so a failed step is simply tried again."""
+        failures = 0
+        while True:
+            try:
+                if not await self.step(session_id):
+                    return
+                failures = 0
+            except StaleQuiz:
+                log.debug("quiz %d changed under its runner; reading it again", session_id)
+            except Exception:
+                failures += 1
+                delay = min(2.0**failures, 60.0)
+                log.exception("quiz %d: a step failed (%d in a row); retrying in %.0f s", session_id, failures, delay)
+                await self.clock.wait(self.clock.now_ms() + int(delay * 1000), asyncio.Event())
+
+    # Steps ---------------------------------------------------------------------------------------
+
+    async def step(self, session_id: int) -> bool:
+        """One move of the quiz; False once it has ended."""
+        quiz = await self.quizzes.load(session_id)
+        if quiz is None or not quiz.state.running:
+            return False
+        if quiz.state is QuizState.LOBBY:
+            await self._ask_next(quiz)
+        elif quiz.state is QuizState.ASKING:
+            await self._run_question(quiz)
+        else:
+            await self._after_reveal(quiz)
+        return True
+
+    async def _ask_next(self, quiz: Quiz) -> None:
+        before = quiz.snapshot()
+        asked = quiz.ask_next(self.clock.now_ms())
+        await self.quizzes.save(quiz, before)
+        await self._post_question(quiz, asked)
+
+    async def _post_question(self, quiz: Quiz, asked: AskedQuestion, *, again: bool = False) -> None:
+        """Post an asked question. ``again``: it may have been posted before a crash (its id was not recorded);
+        the nonce brings that message back instead of a second one, and an edit gives it the new deadline."""
+        reply = self.question_reply(quiz.session, asked)
+        if reply is None:
+            log.error("quiz %d: question %s is no longer in the content; stopping", quiz.id, asked.question_id)
+            await self._stop_unattended(quiz)
+            return
+        publisher = self._publisher()
+        message_id = await publisher.post(
+            quiz.session.channel_id, reply, message_nonce(quiz.session, "question", asked.position)
+        )
+        if message_id is None:
+            log.warning("quiz %d: cannot post in channel %d; stopping it", quiz.id, quiz.session.channel_id)
+            await self._stop_unattended(quiz)
+            return
+        if again:
+            await publisher.edit(quiz.session.channel_id, message_id, reply)
+        before = quiz.snapshot()
+        quiz.posted(asked.position, message_id)
+        await self.quizzes.save(quiz, before)
+        if quiz.open_question is not None:
+            self.open[quiz.id] = quiz.snapshot()
+
+    async def _stop_unattended(self, quiz: Quiz) -> None:
+        before = quiz.snapshot()
+        quiz.stop(self.clock.now_ms(), quiz.session.starter_id, can_manage=True)
+        await self.quizzes.save(quiz, before)
+
+    async def _run_question(self, quiz: Quiz) -> None:
+        asked = quiz.open_question
+        if asked is None:
+            log.error("quiz %d is asking but has no open question; stopping it", quiz.id)
+            await self._stop_unattended(quiz)
+            return
+        if asked.message_id is None or asked.deadline_ms is None:
+            # Stored but never posted (stopped in between): ask it again with a fresh deadline.
+            before = quiz.snapshot()
+            asked = quiz.ask_again(self.clock.now_ms())
+            await self.quizzes.save(quiz, before)
+            await self._post_question(quiz, asked, again=True)
+            return
+        self.open.setdefault(quiz.id, quiz.snapshot())  # resumed after a restart
+        wake = self._wake.setdefault(quiz.id, asyncio.Event())
+        position = asked.position
+        earlier = await self.answers.players(quiz.id, before=position) if position else set()
+        while True:
+            answered = await self.answers.players(quiz.id, at=position) if earlier else set()
+            if quiz.reveal_due(self.clock.now_ms(), earlier, answered):
+                break
+            wake.clear()
+            await self.clock.wait(asked.deadline_ms, wake)
+            current = await self.quizzes.get(quiz.id)
+            if current is None or current.version != quiz.session.version:
+                return  # changed meanwhile (stopped, closed early): the next step reads it again
+        self.open.pop(quiz.id, None)
+        before = quiz.snapshot()
+        revealed = quiz.reveal(self.clock.now_ms())
+        await self.quizzes.save(quiz, before)
+        await self.show_reveal(quiz, revealed)
+
+    async def _after_reveal(self, quiz: Quiz) -> None:
+        asked = quiz.current
+        assert asked is not None  # revealing: the question at the position was asked
+        if (quiz.id, asked.position) not in self._shown_reveal:
+            await self.show_reveal(quiz, asked)  # after a restart: show it again (an idempotent edit)
+        pause_until = (asked.revealed_ms or self.clock.now_ms()) + int(self.reveal_seconds * 1000)
+        await self.clock.wait(pause_until, asyncio.Event())
+        if quiz.has_next:
+            await self._ask_next(quiz)
+            return
+        before = quiz.snapshot()
+        quiz.finish(self.clock.now_ms())
+        await self.quizzes.save(quiz, before)
+        await self.post_results(quiz, stopped=False)
+
+    # Messages ------------------------------------------------------------------------------------
+
+    def question_of(self, session: QuizSession, asked: AskedQuestion | None) -> Question | None:
+        module = self.library.module(session.module)
+        return None if module is None or asked is None else module.question(asked.question_id)
+
+    def question_reply(self, session: QuizSession, asked: AskedQuestion) -> Reply | None:
+        """The question message as posted; None when its question is no longer in the content."""
+        module = self.library.module(session.module)
+        question = self.question_of(session, asked)
+        if module is None or question is None or asked.deadline_ms is None:
+            return None
+        return quiz_render.question_reply(
+            module,
+            session.id,
+            asked.position,
+            session.question_count,
+            question,
+            asked.deadline_ms,
+            daily=session.daily,
+        )
+
+    async def show_reveal(self, quiz: Quiz, asked: AskedQuestion) -> None:
+        session = quiz.session
+        module = self.library.module(session.module)
+        question = self.question_of(session, asked)
+        if module is None or question is None:
+            return
+        answers = await self.answers.answers(session.id, asked.position)
+        picks = [sum(1 for a in answers if a.choice == i) for i in range(len(question.choices))]
+        scorers = sorted(((a.user_id, a.points) for a in answers if a.correct), key=lambda s: -s[1])
+        names = await self.answers.names(session.guild_id, [u for u, _ in scorers])
+        reply = quiz_render.reveal_reply(
+            module, asked.position, session.question_count, question, picks, scorers, names, daily=session.daily
+        )
+        publisher = self._publisher()
+        edited = asked.message_id is not None and await publisher.edit(session.channel_id, asked.message_id, reply)
+        if not edited:  # the question message is gone: the reveal becomes a message of its own
+            await publisher.post(session.channel_id, reply, message_nonce(session, "reveal", asked.position))
+        self._shown_reveal.add((session.id, asked.position))
+
+    async def post_results(self, quiz: Quiz, stopped: bool) -> None:
+        session = quiz.session
+        module = self.library.module(session.module)
+        if session.daily:
+            await self.quizzes.set_results_message(session.id, 0)  # its reveal is its result
+            return
+        if module is None:
+            return
+        asked = {q.position: q for q in quiz.questions}
+        records = [
+            AnswerRecord(
+                a.user_id,
+                a.position,
+                a.choice,
+                a.correct,
+                a.points,
+                a.answered_ms,
+                asked[a.position].asked_ms or a.answered_ms,
+            )
+            for a in await self.answers.answers(session.id)
+        ]
+        table = standings(records)
+        names = await self.answers.names(session.guild_id, [s.user_id for s in table])
+        reply = quiz_render.results_reply(module, table, names, quiz.asked_count, stopped)
+        message_id = await self._publisher().post(session.channel_id, reply, message_nonce(session, "results"))
+        if message_id is not None:
+            await self.quizzes.set_results_message(session.id, message_id)
+
+    def _publisher(self) -> Publisher:
+        if self.publisher is None:
+            raise RuntimeError("no publisher attached to the quiz runner")
+        return self.publisher

@@ -1,0 +1,58 @@
+"""The quiz's commands as data: names, descriptions, options and their limits."""
+
+from __future__ import annotations
+
+from bot.core.content.library import ContentModule
+from bot.services.catalog import CommandSpec, OptionSpec
+
+MAX_QUESTIONS = 50
+QUIZ_COMMANDS = ("quiz start", "quiz stop", "quiz status", "quiz close-daily", "leaderboard", "stats")
+
+
+def quiz_specs(module: ContentModule, default_questions: int) -> list[CommandSpec]:
+    if not module.questions:
+        return []
+    topics = tuple(sorted({q.topic for q in module.questions}))
+    return [
+        CommandSpec(
+            module.id,
+            "quiz start",
+            "Start a quiz in this channel; anyone here can answer",
+            (
+                OptionSpec(
+                    "questions",
+                    f"How many questions (1 to {MAX_QUESTIONS}; default {default_questions})",
+                    kind="integer",
+                    min_value=1,
+                    max_value=MAX_QUESTIONS,
+                ),
+                OptionSpec("topic", "Only questions on this topic", choices=topics[:25]),
+                OptionSpec(
+                    "difficulty", "Only this difficulty (1 easy, 3 hard)", kind="integer", min_value=1, max_value=3
+                ),
+            ),
+            guild_only=True,
+        ),
+        CommandSpec(module.id, "quiz stop", "Stop this channel's quiz (its starter or Manage Server)", guild_only=True),
+        CommandSpec(
+            module.id,
+            "quiz close-daily",
+            "Reveal this channel's question of the day now, before its window ends (Manage Server)",
+            guild_only=True,
+        ),
+        CommandSpec(module.id, "quiz status", "Where this channel's quiz is up to", guild_only=True),
+        CommandSpec(
+            module.id,
+            "leaderboard",
+            "Top 10, all time and this week, in this server or this channel",
+            (OptionSpec("scope", "The whole server (default) or this channel", choices=("server", "channel")),),
+            guild_only=True,
+        ),
+        CommandSpec(
+            module.id,
+            "stats",
+            "Quiz stats in this server: yours, or another member's",
+            (OptionSpec("member", "Whose stats (default: yours)", kind="user"),),
+            guild_only=True,
+        ),
+    ]
