@@ -7,6 +7,8 @@ import pytest
 from bot.core import limits, render
 from bot.core.actions import PREFIX
 from bot.core.content.library import ContentLibrary, ContentModule
+from bot.core.content.search import Hit
+from bot.core.content.wording import SNIPPET_CHARS
 from bot.core.reply import Reply
 from tests.helpers import CONTENT
 
@@ -71,8 +73,11 @@ def test_every_topic_renders_summary_sections_key_facts_and_sources() -> None:
 
 def test_index_and_search_results_fit() -> None:
     assert_fits(render.index(MODULE))
-    hits = [(t, t.sections[0].title) for t in MODULE.topics]
+    longest = max(MODULE.topics, key=lambda t: len(t.title) + max(len(s.title) for s in t.sections))
+    worst = "*" * SNIPPET_CHARS  # every character escaped
+    hits = [Hit(longest, position, worst, 1.0) for position in range(len(longest.sections))]
     assert_fits(render.search_results(MODULE, "x" * 100, hits))
+    assert_fits(render.search_results(MODULE, "x" * 100, [Hit(t, None, worst, 1.0) for t in MODULE.topics]))
 
 
 def test_pager_buttons_point_to_neighbour_pages() -> None:

@@ -31,6 +31,22 @@ class ShowPage:
 
 
 @dataclass(frozen=True)
+class ShowSection:
+    """Show the page of a topic that holds its section number ``section`` (0-based): a search hit's button.
+
+    It names the section, not the page, so that every hit gets its own custom_id (Discord refuses a message with
+    two alike, and two hits can share a page) and the page is worked out on click, from the content then loaded.
+    """
+
+    module: str
+    topic: str
+    section: int
+
+    def encode(self) -> str:
+        return f"sc:{self.module}:{self.topic}:{self.section}"
+
+
+@dataclass(frozen=True)
 class ShowIndex:
     module: str
 
@@ -85,7 +101,7 @@ class SettingsHistoryPage:
         return f"sh:{self.module}:{self.page}"
 
 
-Action = ShowPage | ShowIndex | OpenTopic | AnswerQuestion | ForgetMe | SettingsHistoryPage
+Action = ShowPage | ShowSection | ShowIndex | OpenTopic | AnswerQuestion | ForgetMe | SettingsHistoryPage
 
 _SLUG = r"[a-z][a-z0-9-]{0,30}"
 _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
@@ -93,6 +109,7 @@ _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
         re.compile(rf"pg:(?P<module>{_SLUG}):(?P<document>t\.{_SLUG}|c\.{_SLUG}\.{_SLUG}|s):(?P<page>\d{{1,2}})"),
         ShowPage,
     ),
+    (re.compile(rf"sc:(?P<module>{_SLUG}):(?P<topic>{_SLUG}):(?P<section>\d{{1,2}})"), ShowSection),
     (re.compile(rf"ix:(?P<module>{_SLUG})"), ShowIndex),
     (re.compile(rf"op:(?P<module>{_SLUG})"), OpenTopic),
     (re.compile(r"qa:(?P<session>[1-9]\d{0,17}):(?P<position>\d{1,2}):(?P<choice>[0-4])"), AnswerQuestion),
@@ -111,6 +128,8 @@ def decode(text: str) -> Action:
             continue
         if kind is ShowPage:
             return ShowPage(match["module"], match["document"], int(match["page"]))
+        if kind is ShowSection:
+            return ShowSection(match["module"], match["topic"], int(match["section"]))
         if kind is ShowIndex:
             return ShowIndex(match["module"])
         if kind is AnswerQuestion:

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.core import limits
-from bot.core.actions import OpenTopic, ShowIndex, ShowPage
+from bot.core.actions import OpenTopic, ShowIndex, ShowPage, ShowSection
 from bot.core.content.library import ContentModule, TopicCommand
 from bot.core.content.models import Topic, cite
+from bot.core.content.search import Hit
 from bot.core.errors import NotFound
 from bot.core.reply import Button, Menu, MenuOption, Reply, ReplyField
 from bot.core.words import plural
@@ -21,6 +22,8 @@ from bot.core.words import plural
 PAGE_CHARS = 3800
 """Soft size of one page: long enough to read as a page, short enough to stay far from the 6000 cap."""
 PAGE_FIELDS = 10
+SECTION_MARK = "» "
+"""Put before the name of the section a search hit opened, so the reader sees which of the page's fields it is."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _MARKUP = re.compile(r"([\\*_`~|<>@\[\]])")
@@ -39,7 +42,12 @@ def quote(text: object, size: int = 50) -> str:
     """What a user typed, echoed back in a reply: one line, at most ``size`` characters, markdown and mention
     syntax escaped so that it can neither ping anyone nor break the message's formatting."""
     plain = " ".join(_CONTROL.sub(" ", str(text)).split())
-    return _MARKUP.sub(r"\\\1", _clip(plain, size))
+    return escape(_clip(plain, size))
+
+
+def escape(text: str) -> str:
+    """Text shown as it is: markdown and mention syntax escaped (a snippet may cut a ``**bold**`` in two)."""
+    return _MARKUP.sub(r"\\\1", text)
 
 
 def footer(module: ContentModule, extra: str = "") -> str:
@@ -116,6 +124,17 @@ def page(module: ContentModule, document: str, index: int) -> Reply:
     return pages[index]
 
 
+def section_page(module: ContentModule, topic_id: str, position: int) -> Reply:
+    """The page of a topic that holds one of its sections, that section's name marked with SECTION_MARK."""
+    topic = module.topic(topic_id)
+    if topic is None or not 0 <= position < len(topic.sections):
+        raise NotFound(f"That section is no longer in /{module.id}. Search again.")
+    title = topic.sections[position].title
+    shown = page(module, f"t.{topic.id}", page_of_section(module, topic, title))
+    fields = [f.model_copy(update={"name": SECTION_MARK + f.name}) if f.name == title else f for f in shown.fields]
+    return shown.model_copy(update={"fields": fields})
+
+
 def page_of_section(module: ContentModule, topic: Topic, section_title: str | None) -> int:
     """The page of a topic's own document on which a section appears (0 when not given or not found)."""
     if section_title is None:
@@ -148,22 +167,26 @@ def index(module: ContentModule) -> Reply:
     )
 
 
-def search_results(module: ContentModule, query: str, hits: Sequence[tuple[Topic, str | None]]) -> Reply:
-    """A reply listing search hits, each with a button that opens the page where it is."""
+def search_results(module: ContentModule, query: str, hits: Sequence[Hit]) -> Reply:
+    """Numbered hits, each with a snippet of its text, and one button per hit with the same number.
+
+    A section's button opens the page that holds it (``ShowSection``); a topic's, its first page.
+    """
     lines: list[str] = []
     buttons: list[Button] = []
-    seen: set[str] = set()
-    for topic, section in hits:
-        where = f"**{topic.title}**" + (f" › {section}" if section else "")
-        lines.append(f"- {where}")
-        action = ShowPage(module.id, f"t.{topic.id}", page_of_section(module, topic, section)).encode()
-        if action not in seen and len(buttons) < 5:
-            seen.add(action)
-            label = section or topic.title
-            buttons.append(Button(label=_clip(label, limits.BUTTON_LABEL), action=action, style="primary"))
+    for number, hit in enumerate(hits[: limits.ROW_BUTTONS], start=1):
+        topic, section = hit.topic, hit.section
+        where = f"{escape(topic.title)} › **{escape(section)}**" if section else f"**{escape(topic.title)}**"
+        lines += [f"**{number}.** {where}", f"> {escape(hit.snippet)}"]
+        if hit.position is None:
+            action = ShowPage(module.id, f"t.{topic.id}", 0).encode()
+        else:
+            action = ShowSection(module.id, topic.id, hit.position).encode()
+        label = _clip(f"{number}. {section or topic.title}", limits.BUTTON_LABEL)
+        buttons.append(Button(label=label, action=action, style="primary"))
     return Reply(
         title=_clip(f"Search: {quote(query, 100)}", limits.EMBED_TITLE),
-        body="\n".join(lines) + "\n\nOpen a result with the buttons below.",
+        body="\n".join(lines) + "\n\nOpen a result with the button of the same number.",
         footer=footer(module),
         color=module.info.color,
         buttons=buttons,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.core import render
-from bot.core.actions import OpenTopic, ShowIndex, ShowPage
+from bot.core.actions import OpenTopic, ShowIndex, ShowPage, ShowSection
 from bot.core.content.library import ContentLibrary, ContentModule
 from bot.core.content.search import MAX_QUERY, SearchIndex, clean_query
 from bot.core.errors import InvalidInput, NotFound
@@ -13,7 +13,7 @@ from bot.core.reply import Reply
 from bot.services.catalog import CommandSpec, OptionSpec
 
 OptionValue = str | int
-ContentAction = ShowPage | ShowIndex | OpenTopic
+ContentAction = ShowPage | ShowSection | ShowIndex | OpenTopic
 
 
 class ContentService:
@@ -86,11 +86,11 @@ class ContentService:
 
     def search(self, module: ContentModule, query: str) -> Reply:
         outcome = self._search[module.id].search(query)
+        text = clean_query(query)
         if not outcome.hits:
-            text = clean_query(query)
             near = ", ".join(f"`{s}`" for s in outcome.suggestions) or f"/{module.id} topics"
             raise NotFound(f"Nothing in /{module.id} matches “{render.quote(text)}”. Nearest: {near}.")
-        return render.search_results(module, clean_query(query), outcome.hits)
+        return render.search_results(module, text, outcome.hits)
 
     def autocomplete(self, module_id: str, typed: str) -> list[str]:
         module = self.library.module(module_id)
@@ -101,6 +101,8 @@ class ContentService:
         module = self.module(decoded.module)
         if isinstance(decoded, ShowPage):
             return render.page(module, decoded.document, decoded.page)
+        if isinstance(decoded, ShowSection):
+            return render.section_page(module, decoded.topic, decoded.section)
         if isinstance(decoded, ShowIndex):
             return render.index(module)
         if len(values) != 1:
