@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.core import limits
 from bot.core.actions import OpenTopic, ShowIndex, ShowPage
 from bot.core.content.library import ContentModule, TopicCommand
-from bot.core.content.models import Topic, cite
+from bot.core.content.models import Source, Topic, cite
 from bot.core.errors import NotFound
 from bot.core.reply import Button, Menu, MenuOption, Reply, ReplyField
 
@@ -189,12 +189,44 @@ def _topic_blocks(module: ContentModule, topic: Topic) -> Iterable[_Block]:
     yield _Block(topic.title, "", tuple(_chunked_fields("Sources", sources)))
 
 
+SOURCES_INTRO = (
+    "Every reference cited in /{module}, grouped by the topic that cites it first. In each group the primary "
+    "documents (product labels, laws and regulators' notices, guidelines, trials and studies) come first, then "
+    "reviews and reference works. A DOI or web address follows each reference that has one."
+)
+
+
 def _source_blocks(module: ContentModule) -> Iterable[_Block]:
-    title = f"Sources · {module.info.name}"
-    yield _Block(title, f"Every reference cited in /{module.id}, by the key that topics cite.", ())
-    for source in sorted(module.sources.values(), key=lambda s: s.key.casefold()):
-        value = source.citation + (f"\n<{source.url}>" if source.url else "")
-        yield _Block(title, "", (ReplyField(name=source.key, value=_clip(value, limits.FIELD_VALUE)),))
+    yield _Block(f"Sources · {module.info.name}", SOURCES_INTRO.format(module=module.id), ())
+    for topic, homed, elsewhere in source_groups(module):
+        title = _clip(f"Sources · {topic.title}", limits.EMBED_TITLE)
+        body = f"Cited in /{module.id} {topic.command}" + (f" ({topic.variant})" if topic.variant else "") + "."
+        if elsewhere:
+            body += " Also cited here, listed under an earlier topic: " + ", ".join(elsewhere) + "."
+        yield _Block(title, body, ())
+        for source in homed:
+            name = f"{source.key} · {source.kind or 'source'}" + (" (primary)" if source.primary else "")
+            value = source.citation + (f"\n<{source.link}>" if source.link else "")
+            yield _Block(title, "", (ReplyField(name=name, value=_clip(value, limits.FIELD_VALUE)),))
+
+
+def source_groups(module: ContentModule) -> list[tuple[Topic, list[Source], list[str]]]:
+    """Each topic with the sources listed under it: those it is the first topic (in menu order) to cite, primary
+    ones first, and the keys of the others it cites. A source only questions cite goes under their topic."""
+    first: dict[str, str] = {}
+    for topic in module.topics:
+        for key in topic.source_keys():
+            first.setdefault(key, topic.id)
+    for question in module.questions:
+        first.setdefault(question.source, question.topic)
+    groups = []
+    for topic in module.topics:
+        homed = [module.sources[k] for k, home in first.items() if home == topic.id and k in module.sources]
+        homed.sort(key=lambda s: (not s.primary, s.key.casefold()))
+        elsewhere = [k for k in topic.source_keys() if first.get(k) != topic.id]
+        if homed or elsewhere:
+            groups.append((topic, homed, elsewhere))
+    return groups
 
 
 def _chunked_fields(name: str, lines: list[str]) -> Iterable[ReplyField]:
