@@ -7,6 +7,7 @@ topic fits one message; ``tests/test_render_limits.py`` renders all content to p
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -190,7 +191,7 @@ def _topic_blocks(module: ContentModule, topic: Topic) -> Iterable[_Block]:
 
 
 SOURCES_INTRO = (
-    "Every reference cited in /{module}, grouped by the topic that cites it first. In each group the primary "
+    "Every reference cited in /{module}, each listed under the topic that cites it most. In each group the primary "
     "documents (product labels, laws and regulators' notices, guidelines, trials and studies) come first, then "
     "reviews and reference works. A DOI or web address follows each reference that has one."
 )
@@ -202,7 +203,7 @@ def _source_blocks(module: ContentModule) -> Iterable[_Block]:
         title = _clip(f"Sources · {topic.title}", limits.EMBED_TITLE)
         body = f"Cited in /{module.id} {topic.command}" + (f" ({topic.variant})" if topic.variant else "") + "."
         if elsewhere:
-            body += " Also cited here, listed under an earlier topic: " + ", ".join(elsewhere) + "."
+            body += " Also cited here, listed under another topic: " + ", ".join(elsewhere) + "."
         yield _Block(title, body, ())
         for source in homed:
             name = f"{source.key} · {source.kind or 'source'}" + (" (primary)" if source.primary else "")
@@ -211,19 +212,26 @@ def _source_blocks(module: ContentModule) -> Iterable[_Block]:
 
 
 def source_groups(module: ContentModule) -> list[tuple[Topic, list[Source], list[str]]]:
-    """Each topic with the sources listed under it: those it is the first topic (in menu order) to cite, primary
-    ones first, and the keys of the others it cites. A source only questions cite goes under their topic."""
-    first: dict[str, str] = {}
+    """Each topic with the sources listed under it, and the keys of the others it cites.
+
+    A source is listed once, under its home: the topic that cites it most (sections, key facts and quiz
+    questions), the earlier topic in menu order on a tie. That keeps the guideline for infusions with the
+    infusion topic even if the overview mentions it once. Primary sources come first in each group.
+    """
+    counts: dict[str, Counter[str]] = {}
     for topic in module.topics:
-        for key in topic.source_keys():
-            first.setdefault(key, topic.id)
+        cited = [k for s in topic.sections for k in s.sources] + [k for f in topic.key_facts for k in f.sources]
+        for key in cited:
+            counts.setdefault(key, Counter())[topic.id] += 1
     for question in module.questions:
-        first.setdefault(question.source, question.topic)
+        counts.setdefault(question.source, Counter())[question.topic] += 1
+    rank = {t.id: i for i, t in enumerate(module.topics)}
+    home = {k: min(c, key=lambda t: (-c[t], rank.get(t, len(rank)))) for k, c in counts.items()}
     groups = []
     for topic in module.topics:
-        homed = [module.sources[k] for k, home in first.items() if home == topic.id and k in module.sources]
+        homed = [module.sources[k] for k, h in home.items() if h == topic.id and k in module.sources]
         homed.sort(key=lambda s: (not s.primary, s.key.casefold()))
-        elsewhere = [k for k in topic.source_keys() if first.get(k) != topic.id]
+        elsewhere = [k for k in topic.source_keys() if home.get(k) != topic.id]
         if homed or elsewhere:
             groups.append((topic, homed, elsewhere))
     return groups
