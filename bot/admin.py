@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from bot.core.content.library import ContentLibrary
+from bot.core.content.lint import lint
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.migrator import latest_version
@@ -15,13 +16,24 @@ from bot.storage.repositories.meta import HEARTBEAT_KEY, MetaRepository
 
 
 def check(settings: Settings) -> int:
-    """Validate every content module and print what each holds (exit 1 with one line per problem)."""
+    """Validate every content module, apply the content lint and print what each holds.
+
+    Exit 1 with one line per problem: content that loads but breaks a lint rule (an editorial note, an unused
+    source, a guessable question) should not ship either, and this is the check a build runs.
+    """
     library = ContentLibrary.load(settings.content_dir)
+    problems = []
     for module in library.modules.values():
         print(
             f"{module.id}: {len(module.topics)} topics, {len(module.commands)} topic commands, "
             f"{len(module.questions)} questions, {len(module.sources)} sources ({module.path})"
         )
+        problems += lint(module)
+    if problems:
+        print(f"Content lint found {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
