@@ -120,6 +120,10 @@ class Topic(Strict):
         return keys
 
 
+EDUCATION_ONLY = "For education only, not medical advice"
+"""The words every reply's footer carries, whatever else a module's disclaimer adds."""
+
+
 class ModuleInfo(Strict):
     """``module.yaml``: what the module's command group is called and how it presents itself."""
 
@@ -129,7 +133,15 @@ class ModuleInfo(Strict):
     color: int = Field(default=0x5865F2, ge=0, le=0xFFFFFF)
     variant_option: Slug = "kind"
     variant_all_label: Slug = "both"
-    disclaimer: Annotated[Text, StringConstraints(max_length=200)] = "For education only, not medical advice"
+    disclaimer: Annotated[Text, StringConstraints(max_length=200)] = EDUCATION_ONLY
+
+    @field_validator("disclaimer")
+    @classmethod
+    def _keeps_education_only(cls, value: str) -> str:
+        """A module may word its footer its own way, but every reply must still say it is not medical advice."""
+        if EDUCATION_ONLY not in value:
+            raise ValueError(f"the disclaimer must include {EDUCATION_ONLY!r}")
+        return value
 
     @field_validator("id")
     @classmethod
