@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.content.library import ContentLibrary
+from bot.core.content.lint import lint
 from bot.core.errors import OperatorError
 from bot.core.words import plural
 from bot.settings import Settings
@@ -20,8 +21,13 @@ from bot.storage.repositories.meta import HEARTBEAT_KEY, MetaRepository
 
 
 def check(settings: Settings) -> int:
-    """Validate every content module and print what each holds (exit 1 with one line per problem)."""
+    """Validate every content module, apply the content lint and print what each holds.
+
+    Exit 1 with one line per problem: content that loads but breaks a lint rule (an editorial note, an unused
+    source, a guessable question) should not ship either, and this is the check a build runs.
+    """
     library = ContentLibrary.load(settings.content_dir)
+    problems = []
     for module in library.modules.values():
         print(
             f"{module.id}: {plural(len(module.topics), 'topic')}, {plural(len(module.commands), 'topic command')}, "
@@ -33,6 +39,12 @@ def check(settings: Settings) -> int:
                 f"Add {module.path / 'questions.yaml'} (see content/README.md).",
                 file=sys.stderr,
             )
+        problems += lint(module)
+    if problems:
+        print(f"Content lint found {plural(len(problems), 'problem')}:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -176,3 +176,15 @@ def test_duplicate_question_id(tmp_path: Path) -> None:
     first = data["questions"][0]["id"]
     path = _edit_question(content, 5, {"id": first})
     assert _problems(content) == [f"{path}: questions.5.id: duplicate question id {first!r}"]
+
+
+def test_disclaimer_must_keep_the_education_only_words(tmp_path: Path) -> None:
+    content = copy_content(tmp_path)
+    path = content / "ketamine" / "module.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["disclaimer"] == "For education only, not medical advice", "set explicitly in the shipped module"
+    data["disclaimer"] = "Study notes"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert _problems(content) == [
+        f"{path}: disclaimer: the disclaimer must include 'For education only, not medical advice'"
+    ]

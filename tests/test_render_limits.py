@@ -88,3 +88,20 @@ def test_pager_buttons_point_to_neighbour_pages() -> None:
     assert actions[:2] == ["pg:ketamine:s:0", "pg:ketamine:s:2"]
     assert pages[0].buttons[0].disabled and not pages[0].buttons[1].disabled
     assert pages[-1].buttons[1].disabled
+
+
+def test_sources_page_lists_every_source_once_primary_first_with_its_link() -> None:
+    pages = render.document_pages(MODULE, "s")
+    assert pages[0].title == f"Sources · {MODULE.info.name}" and "primary" in pages[0].body
+    fields = [f for p in pages for f in p.fields]
+    keys = [f.name.split(" · ")[0] for f in fields]
+    assert sorted(keys) == sorted(MODULE.sources), "each source appears exactly once"
+    for field, key in zip(fields, keys, strict=True):
+        source = MODULE.sources[key]
+        assert source.citation in field.value
+        assert source.link is None or f"<{source.link}>" in field.value
+        assert ("(primary)" in field.name) == source.primary
+    groups = render.source_groups(MODULE)
+    for topic, homed, _ in groups:
+        assert [s.primary for s in homed] == sorted((s.primary for s in homed), reverse=True), topic.id
+        assert any(p.title.startswith(f"Sources · {topic.title}") for p in pages), topic.id

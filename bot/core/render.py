@@ -7,13 +7,14 @@ topic fits one message; ``tests/test_render_limits.py`` renders all content to p
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.core import limits
 from bot.core.actions import OpenTopic, ShowIndex, ShowPage, ShowSection
 from bot.core.content.library import ContentModule, TopicCommand
-from bot.core.content.models import Topic, cite
+from bot.core.content.models import Source, Topic, cite
 from bot.core.content.search import Hit
 from bot.core.errors import NotFound
 from bot.core.reply import Button, Menu, MenuOption, Reply, ReplyField
@@ -215,12 +216,51 @@ def _topic_blocks(module: ContentModule, topic: Topic) -> Iterable[_Block]:
     yield _Block(topic.title, "", tuple(_chunked_fields("Sources", sources)))
 
 
+SOURCES_INTRO = (
+    "Every reference cited in /{module}, each listed under the topic that cites it most. In each group the primary "
+    "documents (product labels, laws and regulators' notices, guidelines, trials and studies) come first, then "
+    "reviews and reference works. A DOI or web address follows each reference that has one."
+)
+
+
 def _source_blocks(module: ContentModule) -> Iterable[_Block]:
-    title = f"Sources · {module.info.name}"
-    yield _Block(title, f"Every reference cited in /{module.id}, by the key that topics cite.", ())
-    for source in sorted(module.sources.values(), key=lambda s: s.key.casefold()):
-        value = source.citation + (f"\n<{source.url}>" if source.url else "")
-        yield _Block(title, "", (ReplyField(name=source.key, value=_clip(value, limits.FIELD_VALUE)),))
+    yield _Block(f"Sources · {module.info.name}", SOURCES_INTRO.format(module=module.id), ())
+    for topic, homed, elsewhere in source_groups(module):
+        title = _clip(f"Sources · {topic.title}", limits.EMBED_TITLE)
+        body = f"Cited in /{module.id} {topic.command}" + (f" ({topic.variant})" if topic.variant else "") + "."
+        if elsewhere:
+            body += " Also cited here, listed under another topic: " + ", ".join(elsewhere) + "."
+        yield _Block(title, body, ())
+        for source in homed:
+            name = f"{source.key} · {source.kind or 'source'}" + (" (primary)" if source.primary else "")
+            value = source.citation + (f"\n<{source.link}>" if source.link else "")
+            yield _Block(title, "", (ReplyField(name=name, value=_clip(value, limits.FIELD_VALUE)),))
+
+
+def source_groups(module: ContentModule) -> list[tuple[Topic, list[Source], list[str]]]:
+    """Each topic with the sources listed under it, and the keys of the others it cites.
+
+    A source is listed once, under its home: the topic that cites it most (sections, key facts and quiz
+    questions), the earlier topic in menu order on a tie. That keeps the guideline for infusions with the
+    infusion topic even if the overview mentions it once. Primary sources come first in each group.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for topic in module.topics:
+        cited = [k for s in topic.sections for k in s.sources] + [k for f in topic.key_facts for k in f.sources]
+        for key in cited:
+            counts.setdefault(key, Counter())[topic.id] += 1
+    for question in module.questions:
+        counts.setdefault(question.source, Counter())[question.topic] += 1
+    rank = {t.id: i for i, t in enumerate(module.topics)}
+    home = {k: min(c, key=lambda t: (-c[t], rank.get(t, len(rank)))) for k, c in counts.items()}
+    groups = []
+    for topic in module.topics:
+        homed = [module.sources[k] for k, h in home.items() if h == topic.id and k in module.sources]
+        homed.sort(key=lambda s: (not s.primary, s.key.casefold()))
+        elsewhere = [k for k in topic.source_keys() if home.get(k) != topic.id]
+        if homed or elsewhere:
+            groups.append((topic, homed, elsewhere))
+    return groups
 
 
 def _chunked_fields(name: str, lines: list[str]) -> Iterable[ReplyField]:

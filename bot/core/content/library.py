@@ -80,6 +80,8 @@ class ContentModule:
     topics: tuple[Topic, ...]
     commands: tuple[TopicCommand, ...] = field(default=())
     questions: tuple[Question, ...] = field(default=())
+    topic_paths: Mapping[str, Path] = field(default_factory=dict)
+    """The file each topic was read from, by topic id, so a later check (the content lint) can name it."""
     memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Values worked out from this module, which never changes once loaded (the renderer keeps pages here)."""
 
@@ -218,6 +220,7 @@ def _load_module(folder: Path, problems: list[ContentProblem]) -> ContentModule 
         topics=ordered,
         commands=_build_commands(ordered),
         questions=tuple(questions),
+        topic_paths={t.id: p for p, t in topics},
     )
 
 

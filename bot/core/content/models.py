@@ -7,7 +7,7 @@ loads can be rendered inside Discord's limits.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -27,13 +27,39 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+SourceKind = Literal[
+    "label", "legislation", "regulator", "guideline", "trial", "study", "case-report", "review", "textbook", "news"
+]
+"""What a source is. Students are examined on the primary documents, so the sources page lists those first."""
+
+PRIMARY_KINDS: frozenset[str] = frozenset(
+    {"label", "legislation", "regulator", "guideline", "trial", "study", "case-report"}
+)
+"""Kinds that are the original record of a fact: product labels, laws and regulators' notices, guidelines, and
+the trials and studies themselves. Reviews, textbooks and news reports only pass facts on."""
+
+
 class Source(Strict):
-    """One citation. ``short`` is shown under summaries; ``citation`` in full by the sources command."""
+    """One citation. ``short`` is shown under summaries; ``citation`` in full by the sources command.
+
+    ``doi`` and ``url`` let a reader find the document; a DOI is preferred because publishers' addresses move.
+    """
 
     key: SourceKey
     short: Annotated[Text, StringConstraints(max_length=80)]
     citation: Annotated[Text, StringConstraints(max_length=900)]
+    kind: SourceKind | None = None
+    doi: Annotated[str, StringConstraints(pattern=r"^10\.\d{4,9}/\S+$", max_length=200)] | None = None
     url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=300)] | None = None
+
+    @property
+    def primary(self) -> bool:
+        return self.kind in PRIMARY_KINDS
+
+    @property
+    def link(self) -> str | None:
+        """Where to read the source: the DOI resolver when there is a DOI, otherwise the given address."""
+        return f"https://doi.org/{self.doi}" if self.doi else self.url
 
 
 class SourceList(Strict):
@@ -94,6 +120,10 @@ class Topic(Strict):
         return keys
 
 
+EDUCATION_ONLY = "For education only, not medical advice"
+"""The words every reply's footer carries, whatever else a module's disclaimer adds."""
+
+
 class ModuleInfo(Strict):
     """``module.yaml``: what the module's command group is called and how it presents itself."""
 
@@ -103,7 +133,15 @@ class ModuleInfo(Strict):
     color: int = Field(default=0x5865F2, ge=0, le=0xFFFFFF)
     variant_option: Slug = "kind"
     variant_all_label: Slug = "both"
-    disclaimer: Annotated[Text, StringConstraints(max_length=200)] = "For education only, not medical advice"
+    disclaimer: Annotated[Text, StringConstraints(max_length=200)] = EDUCATION_ONLY
+
+    @field_validator("disclaimer")
+    @classmethod
+    def _keeps_education_only(cls, value: str) -> str:
+        """A module may word its footer its own way, but every reply must still say it is not medical advice."""
+        if EDUCATION_ONLY not in value:
+            raise ValueError(f"the disclaimer must include {EDUCATION_ONLY!r}")
+        return value
 
     @field_validator("id")
     @classmethod
