@@ -1,14 +1,18 @@
-"""The answer writer: answers that arrive together are decided and stored together, each exactly once."""
+"""The answer writer: answers that arrive together are decided and stored together, each exactly once.
+
+Every test runs on SQLite and on PostgreSQL (the ``db`` fixture)."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pytest
 
 from bot.core.quiz.engine import QuizRules
-from bot.storage.database import Database
+from bot.storage.database import SQLiteDatabase
+from bot.storage.engine import Database, Row
 from bot.storage.repositories import quiz as quiz_repository
 from bot.storage.repositories.quiz import NewSession, QuizRepository, QuizSession, StoredAnswer
 
@@ -52,96 +56,96 @@ async def _record(repo: QuizRepository, answer: StoredAnswer, name: str) -> tupl
         return str(exc)
 
 
-async def test_one_batch_decides_each_answer_like_one_at_a_time(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        repo = QuizRepository(db)
-        first, second = await _asking(repo, 100), await _asking(repo, 200)
-        earlier = _answer(first, user_id=1, choice=0)
-        assert await repo.record_answer(earlier, "Ada") == (earlier, True)
-        assert await repo.reveal(second.id, 0, now_ms=5_000)
+async def test_one_batch_decides_each_answer_like_one_at_a_time(db: Database) -> None:
+    repo = QuizRepository(db)
+    first, second = await _asking(repo, 100), await _asking(repo, 200)
+    earlier = _answer(first, user_id=1, choice=0)
+    assert await repo.record_answer(earlier, "Ada") == (earlier, True)
+    assert await repo.reveal(second.id, 0, now_ms=5_000)
 
-        twice = _answer(first, user_id=2, choice=1)
-        attempts = [
-            (_answer(first, user_id=1, choice=2), "Ada again"),  # answered before this batch
-            (twice, "Bo"),  # new
-            (_answer(first, user_id=2, choice=0), "Bo again"),  # a second click in the same batch
-            (_answer(second, user_id=3, choice=0), "Cy"),  # that question is closed
-            (_answer(first, user_id=4, choice=0), "Di"),  # new
-            (_answer(first, user_id=5, choice=0, position=1), "Ed"),  # a question not asked yet
-        ]
-        outcomes = await asyncio.gather(*(_record(repo, answer, name) for answer, name in attempts))
+    twice = _answer(first, user_id=2, choice=1)
+    attempts = [
+        (_answer(first, user_id=1, choice=2), "Ada again"),  # answered before this batch
+        (twice, "Bo"),  # new
+        (_answer(first, user_id=2, choice=0), "Bo again"),  # a second click in the same batch
+        (_answer(second, user_id=3, choice=0), "Cy"),  # that question is closed
+        (_answer(first, user_id=4, choice=0), "Di"),  # new
+        (_answer(first, user_id=5, choice=0, position=1), "Ed"),  # a question not asked yet
+    ]
+    outcomes = await asyncio.gather(*(_record(repo, answer, name) for answer, name in attempts))
 
-        assert outcomes == [
-            (earlier, False),
-            (twice, True),
-            (twice, False),
-            "question closed",
-            (attempts[4][0], True),
-            "question closed",
-        ]
-        stored = await repo.answers(first.id)
-        assert [(a.user_id, a.choice) for a in stored] == [(1, 0), (2, 1), (4, 0)]
-        assert await repo.answers(second.id) == []
-        assert await repo.names(GUILD, [1, 2, 3, 4]) == {1: "Ada", 2: "Bo", 4: "Di"}
-    finally:
-        await db.close()
+    assert outcomes == [
+        (earlier, False),
+        (twice, True),
+        (twice, False),
+        "question closed",
+        (attempts[4][0], True),
+        "question closed",
+    ]
+    stored = await repo.answers(first.id)
+    assert [(a.user_id, a.choice) for a in stored] == [(1, 0), (2, 1), (4, 0)]
+    assert await repo.answers(second.id) == []
+    assert await repo.names(GUILD, [1, 2, 3, 4]) == {1: "Ada", 2: "Bo", 4: "Di"}
 
 
-async def test_a_long_queue_is_written_in_bounded_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_long_queue_is_written_in_bounded_batches(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(quiz_repository, "ANSWER_BATCH", 7)
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        repo = QuizRepository(db)
-        session = await _asking(repo, 100)
-        answers = [_answer(session, user_id=u, choice=u % 3) for u in range(1, 51)]
-        outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
-        assert all(new for _, new in outcomes)
-        assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
-    finally:
-        await db.close()
+    repo = QuizRepository(db)
+    session = await _asking(repo, 100)
+    answers = [_answer(session, user_id=u, choice=u % 3) for u in range(1, 51)]
+    outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
+    assert all(new for _, new in outcomes)
+    assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
 
 
-async def test_answers_arriving_together_cost_one_statement_and_names_follow(tmp_path: Path) -> None:
-    """A batch is one INSERT (each statement is a round trip the next clicks wait for); the display names of
-    the stored answers follow in one statement once the queue is empty."""
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        repo = QuizRepository(db)
-        session = await _asking(repo, 100)
-        statements: list[str] = []
+async def test_answers_arriving_together_cost_one_statement_and_names_follow(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch is one INSERT through ``Database.write`` (each statement is a round trip the next clicks wait
+    for); the display names of the stored answers follow in one statement once the queue is empty."""
+    repo = QuizRepository(db)
+    session = await _asking(repo, 100)
+    writes: list[str] = []
+    real_write = db.write
+
+    async def write(sql: str, params: Iterable[Any] = ()) -> Sequence[Row]:
+        writes.append(sql.split(" (")[0])
+        return await real_write(sql, params)
+
+    def no_transaction() -> object:
+        raise AssertionError("the answer writer must not open a transaction")
+
+    monkeypatch.setattr(db, "write", write)
+    monkeypatch.setattr(db, "transaction", no_transaction)
+    statements: list[str] = []
+    if isinstance(db, SQLiteDatabase):  # on SQLite, also every statement the engine ran: no BEGIN or COMMIT
         await db._conn.set_trace_callback(statements.append)
-        answers = [_answer(session, user_id=u, choice=0) for u in range(1, 41)]
-        outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
-        await repo.drain()
+    answers = [_answer(session, user_id=u, choice=0) for u in range(1, 41)]
+    outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
+    await repo.drain()
+    if isinstance(db, SQLiteDatabase):
         await db._conn.set_trace_callback(None)
+        assert [s.split(" (")[0] for s in statements if not s.startswith("SELECT")] == writes
 
-        assert all(new for _, new in outcomes)
-        writes = [s.split(" (")[0] for s in statements if not s.startswith("SELECT")]
-        assert writes == ["INSERT INTO quiz_answers", "INSERT INTO members"]
-        rows = await db.fetch_all("SELECT user_id, display_name FROM members ORDER BY user_id")
-        assert [(r["user_id"], r["display_name"]) for r in rows] == [(u, f"member {u}") for u in range(1, 41)]
-    finally:
-        await db.close()
+    assert all(new for _, new in outcomes)
+    assert writes == ["INSERT INTO quiz_answers", "INSERT INTO members"]
+    rows = await db.fetch_all("SELECT user_id, display_name FROM members ORDER BY user_id")
+    assert [(r["user_id"], r["display_name"]) for r in rows] == [(u, f"member {u}") for u in range(1, 41)]
 
 
-async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(tmp_path: Path) -> None:
+async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(db: Database) -> None:
     """A member who asks to be forgotten while their name waits does not get it written back."""
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        repo = QuizRepository(db)
-        session = await _asking(repo, 100)
-        kept, forgotten = _answer(session, user_id=1, choice=0), _answer(session, user_id=2, choice=1)
-        rows = [
-            (a.guild_id, a.user_id, name, a.answered_ms, a.session_id, a.position)
-            for a, name in ((kept, "Ada"), (forgotten, "Bo"))
-        ]
-        await db.write(
-            quiz_repository._insert_answers_sql(2),
-            [v for a in (kept, forgotten) for v in quiz_repository._answer_params(a)],
-        )
-        await db.write("DELETE FROM quiz_answers WHERE user_id = ?", (2,))
-        await db.write(quiz_repository._upsert_names_sql(2), [v for row in rows for v in row])
-        assert await repo.names(GUILD, [1, 2]) == {1: "Ada"}
-    finally:
-        await db.close()
+    repo = QuizRepository(db)
+    session = await _asking(repo, 100)
+    kept, forgotten = _answer(session, user_id=1, choice=0), _answer(session, user_id=2, choice=1)
+    rows = [
+        (a.guild_id, a.user_id, name, a.answered_ms, a.session_id, a.position)
+        for a, name in ((kept, "Ada"), (forgotten, "Bo"))
+    ]
+    await db.write(
+        quiz_repository._insert_answers_sql(2),
+        [v for a in (kept, forgotten) for v in quiz_repository._answer_params(a)],
+    )
+    await db.write("DELETE FROM quiz_answers WHERE user_id = ?", (2,))
+    await db.write(quiz_repository._upsert_names_sql(2), [v for row in rows for v in row])
+    assert await repo.names(GUILD, [1, 2]) == {1: "Ada"}
