@@ -25,27 +25,27 @@ from tests.quizkit import FakeClock, RecordingPublisher
 pytest_plugins = ["tests.fakediscord.pytest_plugin"]
 
 
-@pytest.fixture(scope="session")
-def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
-    """One PostgreSQL server for the whole run, on a unix socket; stopped by its PID when the run ends."""
-    try:
-        server = PostgresServer(find_binaries())
-    except PostgresMissing as exc:
-        if os.environ.get(REQUIRE_VARIABLE) == "1":
-            pytest.fail(f"{exc} ({REQUIRE_VARIABLE}=1: PostgreSQL tests may not be skipped)", pytrace=False)
-        pytest.skip(str(exc))
-    request.addfinalizer(server.stop)  # before start: a half-started server is stopped and removed too
-    server.start()
-    _started.append(server)
-    yield server
-
-
 _started: list[PostgresServer] = []
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for server in _started:
         terminalreporter.write_line(f"PostgreSQL test server ({server.binaries}) started in {server.started_in:.2f} s")
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole run, on a unix socket; stopped by its PID when the run ends."""
+    try:
+        server = PostgresServer(find_binaries())
+        request.addfinalizer(server.stop)  # before start: a half-started server is stopped and removed too
+        server.start()
+    except PostgresMissing as exc:
+        if os.environ.get(REQUIRE_VARIABLE) == "1":
+            pytest.fail(f"{exc} ({REQUIRE_VARIABLE}=1: PostgreSQL tests may not be skipped)", pytrace=False)
+        pytest.skip(str(exc))
+    _started.append(server)
+    yield server
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

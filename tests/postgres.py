@@ -63,6 +63,7 @@ class PostgresServer:
 
     def __init__(self, binaries: Path) -> None:
         self.binaries = binaries
+        # /tmp rather than a long TMPDIR: the socket's path must fit in 107 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="ksb-pg-", dir="/tmp" if Path("/tmp").is_dir() else None))
         self.data = self.root / "data"
         self.pid: int | None = None
