@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|console|check|sync|migrate|backup]``; ``--help`` on each.
+"""Command line: ``python -m bot [run|console|check|sync|migrate|health|backup|copy-db]``; ``--help`` on each.
 
 ``run`` (the default) connects to Discord when ``DISCORD_TOKEN`` is set and opens the offline console
 when it is not. Settings are built here, never at import.
@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "--keep", type=_positive, metavar="N", help="with a folder: keep only the newest N copies made there"
     )
+    copy = command(
+        "copy-db",
+        "copy every row from one database into another, empty one (e.g. SQLite to PostgreSQL); stop the bot first",
+    )
+    copy.add_argument("source", metavar="SOURCE_URL", help="e.g. data/bot.sqlite3, or sqlite:///data/bot.sqlite3")
+    copy.add_argument(
+        "target", metavar="TARGET_URL", help="an empty database, e.g. postgresql://bot:password@localhost/bot"
+    )
     parser.set_defaults(command=None, sync=False, no_sync=False)
     return parser
 
@@ -102,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(admin.migrate(settings))
         if args.command == "backup":
             return admin.backup(settings, args.path, args.keep)
+        if args.command == "copy-db":
+            return admin.copy_db(args.source, args.target)
         if args.command == "sync":
             if settings.discord_token is None:
                 print("sync needs DISCORD_TOKEN: it talks to Discord.", file=sys.stderr)

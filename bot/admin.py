@@ -1,4 +1,4 @@
-"""Admin commands of the CLI that need no running bot: check content, migrate, back up, push commands."""
+"""Admin commands of the CLI that need no running bot: check content, migrate, back up, copy the database."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from bot.core.content.lint import lint
 from bot.core.errors import OperatorError
 from bot.core.words import plural
 from bot.settings import Settings
-from bot.storage.database import Database
+from bot.storage import urls
+from bot.storage.connect import open_database, open_location
+from bot.storage.copy import copy_database
+from bot.storage.database import DatabaseUnavailable, SQLiteDatabase
 from bot.storage.migrator import latest_version
 from bot.storage.repositories.meta import HEARTBEAT_KEY, MetaRepository
 
@@ -49,17 +52,33 @@ def check(settings: Settings) -> int:
 
 
 async def migrate(settings: Settings) -> int:
-    db = await Database.open(settings.database_path)  # opening applies every pending migration
+    db = await open_database(settings)  # opening applies every pending migration
     try:
         version = await db.schema_version()
     finally:
         await db.close()
-    print(f"{settings.database_path}: schema version {version} (this bot knows up to {latest_version()})")
+    print(f"{db.describe()}: schema version {version} (this bot knows up to {latest_version()})")
     return 0
 
 
 BACKUP_NAME = "bot-%Y-%m-%dT%H%M%SZ.sqlite3"
 """A copy made into a folder is named by its UTC time, so a daily timer never overwrites and names sort by age."""
+DUMP_NAME = "bot-%Y-%m-%dT%H%M%SZ.dump"
+
+
+def _postgres_backup(url: str, written: str, folder: bool) -> int:
+    """Say how to back up PostgreSQL rather than pretend: its own pg_dump does it, consistently and while the bot
+    runs. The command is built from DATABASE_URL without the password (pg_dump asks, or reads PGPASSWORD or
+    ~/.pgpass)."""
+    file = str(Path(written) / datetime.now(UTC).strftime(DUMP_NAME)) if folder else written
+    print(
+        "DATABASE_URL points at PostgreSQL: back it up with PostgreSQL's pg_dump (safe while the bot runs), e.g.\n"
+        f"  {urls.pg_dump_command(url, file)}\n"
+        "pg_dump asks for the password, or reads PGPASSWORD or ~/.pgpass. Restore into an empty database with "
+        f"pg_restore --dbname=URL {file}.",
+        file=sys.stderr,
+    )
+    return 2
 
 
 def backup(settings: Settings, written: str, keep: int | None = None) -> int:
@@ -70,6 +89,8 @@ def backup(settings: Settings, written: str, keep: int | None = None) -> int:
     """
     target = Path(written)
     folder = target.is_dir() or written.endswith(("/", "\\"))
+    if settings.database_url is not None:
+        return _postgres_backup(settings.database_url.get_secret_value(), written, folder)
     if folder:
         target = target / datetime.now(UTC).strftime(BACKUP_NAME)
     if target.resolve() == settings.database_path.resolve():
@@ -99,7 +120,7 @@ def backup(settings: Settings, written: str, keep: int | None = None) -> int:
 
 
 async def _copy(source: Path, target: Path) -> None:
-    db = await Database.open(source)
+    db = await SQLiteDatabase.open(source)
     shown = -1
 
     def progress(remaining: int, total: int) -> None:
@@ -120,14 +141,18 @@ HEARTBEAT_STALE_MS = 180_000
 
 async def health(settings: Settings) -> int:
     """Exit 0 while a running bot is connected to Discord (it records a heartbeat every 30 s), else 1."""
-    if not settings.database_path.is_file():
+    if settings.database_url is None and not settings.database_path.is_file():
         print(
             f"unhealthy: there is no database at {settings.database_path}. The bot has not started with this "
             "DATABASE_PATH yet, or this command runs with other settings than the bot's.",
             file=sys.stderr,
         )
         return 1
-    db = await Database.open(settings.database_path)
+    try:
+        db = await open_database(settings)
+    except DatabaseUnavailable as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
     try:
         beat = await MetaRepository(db).get(HEARTBEAT_KEY)
     finally:
@@ -141,3 +166,35 @@ async def health(settings: Settings) -> int:
         return 1
     print(f"healthy: last heartbeat {age / 1000:.0f} s ago")
     return 0
+
+
+def copy_db(source_text: str, target_text: str) -> int:
+    """Copy every row from one database to another, empty one (SQLite to PostgreSQL, or back), and print the rows
+    copied per table. The bot should be stopped meanwhile, so nothing is written to the source during the copy."""
+    source, target = urls.parse(source_text), urls.parse(target_text)
+    if source == target or (
+        source.path is not None and target.path is not None and source.path.resolve() == target.path.resolve()
+    ):
+        print("copy-db needs two different databases.", file=sys.stderr)
+        return 2
+    if source.path is not None and not source.path.is_file():
+        print(f"There is no SQLite database at {source.path} to copy.", file=sys.stderr)
+        return 2
+    counts = asyncio.run(_copy_db(source, target))
+    width = max(map(len, counts), default=0)
+    for table, rows in counts.items():
+        print(f"{table:<{width}}  {plural(rows, 'row')}")
+    print(f"copied {plural(sum(counts.values()), 'row')} from {source.describe()} to {target.describe()}")
+    return 0
+
+
+async def _copy_db(source: urls.Location, target: urls.Location) -> dict[str, int]:
+    from_db = await open_location(source)
+    try:
+        to_db = await open_location(target)
+        try:
+            return await copy_database(from_db, to_db)
+        finally:
+            await to_db.close()
+    finally:
+        await from_db.close()

@@ -22,7 +22,16 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(
         default=None, description="Bot token from the Discord developer portal; without it the console starts."
     )
-    database_path: Path = Field(default=DEFAULT_DATABASE, description="SQLite database file.")
+    database_path: Path = Field(
+        default=DEFAULT_DATABASE, description="SQLite database file (used when DATABASE_URL is not set)."
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "postgresql://user:password@host:5432/dbname to keep the data in PostgreSQL instead of the SQLite file "
+            "(a secret: it may hold a password)."
+        ),
+    )
     content_dir: Path = Field(default=PROJECT_ROOT / "content", description="Folder holding the content modules.")
     dev_guild_id: int | None = Field(
         default=None, description="Sync commands to this one server only (instant; for development)."
@@ -63,6 +72,19 @@ class Settings(BaseSettings):
         if self.log_file is not None and not self.log_file.is_absolute():
             self.log_file = self.state_directory / self.log_file
         return self
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _postgres_url(cls, value: object) -> object:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and not text.strip():
+            return None
+        if isinstance(text, str) and not text.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "must start with postgresql:// (e.g. postgresql://bot:password@localhost:5432/bot); "
+                "for SQLite leave DATABASE_URL empty and set DATABASE_PATH"
+            )
+        return value
 
     @field_validator("discord_token", mode="before")
     @classmethod

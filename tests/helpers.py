@@ -52,7 +52,15 @@ def add_second_module(content_dir: Path) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-BOT_VARIABLES = {"DISCORD_TOKEN", "DEV_GUILD_ID", "CONTENT_DIR", "DATABASE_PATH", "LOG_FILE", "STATE_DIRECTORY"}
+BOT_VARIABLES = {
+    "DISCORD_TOKEN",
+    "DEV_GUILD_ID",
+    "CONTENT_DIR",
+    "DATABASE_PATH",
+    "DATABASE_URL",
+    "LOG_FILE",
+    "STATE_DIRECTORY",
+}
 """Settings a developer's shell may have set; a test of the command line starts from none of them."""
 
 

@@ -23,8 +23,10 @@ def utc_ms(text: str) -> int:
     return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1000)
 
 
-async def open_services(tmp_path: Path, clock: FakeClock) -> tuple[Services, RecordingPublisher]:
-    app = await App.open(make_settings(tmp_path))
+async def open_services(
+    tmp_path: Path, database_url: str | None, clock: FakeClock
+) -> tuple[Services, RecordingPublisher]:
+    app = await App.open(make_settings(tmp_path, database_url=database_url))
     publisher = RecordingPublisher()
     services = Services.create(app, clock, publisher)
     await services.quiz.runner.resume_all()
@@ -59,9 +61,9 @@ def test_slot_is_local_time() -> None:
     assert slot == utc_ms("2026-07-01T07:00:00")  # CEST is UTC+2 in July
 
 
-async def test_posted_on_time_once_and_not_again_after_a_restart(tmp_path: Path) -> None:
+async def test_posted_on_time_once_and_not_again_after_a_restart(tmp_path: Path, database_url: str | None) -> None:
     clock = FakeClock(utc_ms("2026-11-24T07:59:00"))
-    services, publisher = await open_services(tmp_path, clock)
+    services, publisher = await open_services(tmp_path, database_url, clock)
     await configure(services, STUDY)
     assert await services.daily.tick() == 0
     await clock.advance(60_000)  # 08:00 UTC = 09:00 in Berlin
@@ -70,21 +72,21 @@ async def test_posted_on_time_once_and_not_again_after_a_restart(tmp_path: Path)
     assert await services.daily.tick() == 0
     await close(services)
 
-    services, publisher = await open_services(tmp_path, clock)  # restarted an hour later
+    services, publisher = await open_services(tmp_path, database_url, clock)  # restarted an hour later
     await clock.advance(HOUR)
     assert await services.daily.tick() == 0
     assert daily_posts(publisher) == []
     await close(services)
 
 
-async def test_missed_post_is_made_once_at_start_up_within_its_window(tmp_path: Path) -> None:
+async def test_missed_post_is_made_once_at_start_up_within_its_window(tmp_path: Path, database_url: str | None) -> None:
     clock = FakeClock(utc_ms("2026-11-24T06:00:00"))
-    services, _ = await open_services(tmp_path, clock)
+    services, _ = await open_services(tmp_path, database_url, clock)
     await configure(services, STUDY)
     await close(services)  # the bot goes down before 09:00 Berlin time
 
     clock = FakeClock(utc_ms("2026-11-24T11:30:00"))  # back at 12:30 Berlin: within the 12 h window
-    services, publisher = await open_services(tmp_path, clock)
+    services, publisher = await open_services(tmp_path, database_url, clock)
     assert await services.daily.tick() == 1
     await publisher.wait_until(lambda: len(daily_posts(publisher)) == 1)
     (session,) = await services.quiz.quizzes.running()
@@ -92,15 +94,15 @@ async def test_missed_post_is_made_once_at_start_up_within_its_window(tmp_path: 
     await close(services)
 
     clock = FakeClock(utc_ms("2026-11-25T21:00:00"))  # next day, after that day's window
-    services, publisher = await open_services(tmp_path, clock)
+    services, publisher = await open_services(tmp_path, database_url, clock)
     await services.daily.tick()
     assert daily_posts(publisher) == []
     await close(services)
 
 
-async def test_rotation_answers_and_leaderboard(tmp_path: Path) -> None:
+async def test_rotation_answers_and_leaderboard(tmp_path: Path, database_url: str | None) -> None:
     clock = FakeClock(utc_ms("2026-11-24T08:00:00"))
-    services, publisher = await open_services(tmp_path, clock)
+    services, publisher = await open_services(tmp_path, database_url, clock)
     try:
         await configure(services, STUDY, topic="overview")
         pool = [q.id for q in services.app.library.modules["ketamine"].questions if q.topic == "overview"]

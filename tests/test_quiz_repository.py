@@ -1,17 +1,21 @@
 """The quiz and answer repositories: a quiz saved only from its latest version, and answers that arrive together
-decided and stored together, each exactly once, never for a quiz that no longer asks their question."""
+decided and stored together, each exactly once, never for a quiz that no longer asks their question.
+
+Every test runs on SQLite and on PostgreSQL (the ``db`` fixture)."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pytest
 
 from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed, StaleQuiz
 from bot.core.quiz.model import NewSession, QuizRules, QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
-from bot.storage.database import Database
+from bot.storage.database import SQLiteDatabase
+from bot.storage.engine import Database, Row
 from bot.storage.repositories import answers as answer_repository
 from bot.storage.repositories.answers import AnswerRepository
 from bot.storage.repositories.quiz import QuizRepository
@@ -72,134 +76,126 @@ async def _reveal(repo: QuizRepository, session: QuizSession, now_ms: int) -> No
     await repo.save(quiz, before)
 
 
-async def test_one_batch_decides_each_answer_like_one_at_a_time(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        quizzes, repo = QuizRepository(db), AnswerRepository(db)
-        first, second = await _asking(quizzes, 100), await _asking(quizzes, 200)
-        earlier = _answer(first, user_id=1, choice=0)
-        assert await repo.record_answer(earlier, "Ada") == earlier
-        await _reveal(quizzes, second, now_ms=5_000)
+async def test_one_batch_decides_each_answer_like_one_at_a_time(db: Database) -> None:
+    quizzes, repo = QuizRepository(db), AnswerRepository(db)
+    first, second = await _asking(quizzes, 100), await _asking(quizzes, 200)
+    earlier = _answer(first, user_id=1, choice=0)
+    assert await repo.record_answer(earlier, "Ada") == earlier
+    await _reveal(quizzes, second, now_ms=5_000)
 
-        twice = _answer(first, user_id=2, choice=1)
-        attempts = [
-            (_answer(first, user_id=1, choice=2), "Ada again"),  # answered before this batch
-            (twice, "Bo"),  # new
-            (_answer(first, user_id=2, choice=0), "Bo again"),  # a second click in the same batch
-            (_answer(second, user_id=3, choice=0), "Cy"),  # that question is closed
-            (_answer(first, user_id=4, choice=0), "Di"),  # new
-            (_answer(first, user_id=5, choice=0, position=1), "Ed"),  # a question not asked yet
-        ]
-        outcomes = await asyncio.gather(*(_record(repo, answer, name) for answer, name in attempts))
+    twice = _answer(first, user_id=2, choice=1)
+    attempts = [
+        (_answer(first, user_id=1, choice=2), "Ada again"),  # answered before this batch
+        (twice, "Bo"),  # new
+        (_answer(first, user_id=2, choice=0), "Bo again"),  # a second click in the same batch
+        (_answer(second, user_id=3, choice=0), "Cy"),  # that question is closed
+        (_answer(first, user_id=4, choice=0), "Di"),  # new
+        (_answer(first, user_id=5, choice=0, position=1), "Ed"),  # a question not asked yet
+    ]
+    outcomes = await asyncio.gather(*(_record(repo, answer, name) for answer, name in attempts))
 
-        assert outcomes == [
-            (1, 0, False),
-            (2, 1, True),
-            (2, 1, False),
-            "question closed",
-            (4, 0, True),
-            "question closed",
-        ]
-        stored = await repo.answers(first.id)
-        assert [(a.user_id, a.choice) for a in stored] == [(1, 0), (2, 1), (4, 0)]
-        assert await repo.answers(second.id) == []
-        assert await repo.names(GUILD, [1, 2, 3, 4]) == {1: "Ada", 2: "Bo", 4: "Di"}
-    finally:
-        await db.close()
+    assert outcomes == [
+        (1, 0, False),
+        (2, 1, True),
+        (2, 1, False),
+        "question closed",
+        (4, 0, True),
+        "question closed",
+    ]
+    stored = await repo.answers(first.id)
+    assert [(a.user_id, a.choice) for a in stored] == [(1, 0), (2, 1), (4, 0)]
+    assert await repo.answers(second.id) == []
+    assert await repo.names(GUILD, [1, 2, 3, 4]) == {1: "Ada", 2: "Bo", 4: "Di"}
 
 
-async def test_a_long_queue_is_written_in_bounded_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_long_queue_is_written_in_bounded_batches(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(answer_repository, "ANSWER_BATCH", 7)
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        repo = AnswerRepository(db)
-        session = await _asking(QuizRepository(db), 100)
-        answers = [_answer(session, user_id=u, choice=u % 3) for u in range(1, 51)]
-        outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
-        assert outcomes == answers
-        assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
-    finally:
-        await db.close()
+    repo = AnswerRepository(db)
+    session = await _asking(QuizRepository(db), 100)
+    answers = [_answer(session, user_id=u, choice=u % 3) for u in range(1, 51)]
+    outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
+    assert outcomes == answers
+    assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
 
 
-async def test_answers_arriving_together_cost_one_statement_and_names_follow(tmp_path: Path) -> None:
-    """A batch is one INSERT (each statement is a round trip the next clicks wait for); the display names of
-    the stored answers follow in one statement once the queue is empty."""
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        repo = AnswerRepository(db)
-        session = await _asking(QuizRepository(db), 100)
-        statements: list[str] = []
+async def test_answers_arriving_together_cost_one_statement_and_names_follow(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch is one INSERT through ``Database.write`` (each statement is a round trip the next clicks wait
+    for); the display names of the stored answers follow in one statement once the queue is empty."""
+    repo = AnswerRepository(db)
+    session = await _asking(QuizRepository(db), 100)
+    writes: list[str] = []
+    real_write = db.write
+
+    async def write(sql: str, params: Iterable[Any] = ()) -> Sequence[Row]:
+        writes.append(sql.split(" (")[0])
+        return await real_write(sql, params)
+
+    def no_transaction() -> object:
+        raise AssertionError("the answer writer must not open a transaction")
+
+    monkeypatch.setattr(db, "write", write)
+    monkeypatch.setattr(db, "transaction", no_transaction)
+    statements: list[str] = []
+    if isinstance(db, SQLiteDatabase):  # on SQLite, also every statement the engine ran: no BEGIN or COMMIT
         await db._conn.set_trace_callback(statements.append)
-        answers = [_answer(session, user_id=u, choice=0) for u in range(1, 41)]
-        outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
-        await repo.drain()
+    answers = [_answer(session, user_id=u, choice=0) for u in range(1, 41)]
+    outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
+    await repo.drain()
+    if isinstance(db, SQLiteDatabase):
         await db._conn.set_trace_callback(None)
+        assert [s.split(" (")[0] for s in statements if not s.startswith("SELECT")] == writes
 
-        assert outcomes == answers
-        writes = [s.split(" (")[0] for s in statements if not s.startswith("SELECT")]
-        assert writes == ["INSERT INTO quiz_answers", "INSERT INTO members"]
-        rows = await db.fetch_all("SELECT user_id, display_name FROM members ORDER BY user_id")
-        assert [(r["user_id"], r["display_name"]) for r in rows] == [(u, f"member {u}") for u in range(1, 41)]
-    finally:
-        await db.close()
+    assert outcomes == answers
+    assert writes == ["INSERT INTO quiz_answers", "INSERT INTO members"]
+    rows = await db.fetch_all("SELECT user_id, display_name FROM members ORDER BY user_id")
+    assert [(r["user_id"], r["display_name"]) for r in rows] == [(u, f"member {u}") for u in range(1, 41)]
 
 
-async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(tmp_path: Path) -> None:
+async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(db: Database) -> None:
     """A member who asks to be forgotten while their name waits does not get it written back."""
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        repo = AnswerRepository(db)
-        session = await _asking(QuizRepository(db), 100)
-        kept, forgotten = _answer(session, user_id=1, choice=0), _answer(session, user_id=2, choice=1)
-        rows = [
-            (a.guild_id, a.user_id, name, a.answered_ms, a.session_id, a.position)
-            for a, name in ((kept, "Ada"), (forgotten, "Bo"))
-        ]
-        await db.write(
-            answer_repository._insert_answers_sql(2),
-            [v for a in (kept, forgotten) for v in answer_repository._answer_params(a)] + [QuizState.ASKING.value],
-        )
-        await db.write("DELETE FROM quiz_answers WHERE user_id = ?", (2,))
-        await db.write(answer_repository._upsert_names_sql(2), [v for row in rows for v in row])
-        assert await repo.names(GUILD, [1, 2]) == {1: "Ada"}
-    finally:
-        await db.close()
+    repo = AnswerRepository(db)
+    session = await _asking(QuizRepository(db), 100)
+    kept, forgotten = _answer(session, user_id=1, choice=0), _answer(session, user_id=2, choice=1)
+    rows = [
+        (a.guild_id, a.user_id, name, a.answered_ms, a.session_id, a.position)
+        for a, name in ((kept, "Ada"), (forgotten, "Bo"))
+    ]
+    await db.write(
+        answer_repository._insert_answers_sql(2),
+        [v for a in (kept, forgotten) for v in answer_repository._answer_params(a)] + [QuizState.ASKING.value],
+    )
+    await db.write("DELETE FROM quiz_answers WHERE user_id = ?", (2,))
+    await db.write(answer_repository._upsert_names_sql(2), [v for row in rows for v in row])
+    assert await repo.names(GUILD, [1, 2]) == {1: "Ada"}
 
 
-async def test_an_answer_is_refused_once_its_quiz_is_stopped(tmp_path: Path) -> None:
+async def test_an_answer_is_refused_once_its_quiz_is_stopped(db: Database) -> None:
     """The stop commits before the answer's statement runs: the answer is refused, never stored and left out of
     the results (the question itself was never revealed)."""
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        quizzes, repo = QuizRepository(db), AnswerRepository(db)
-        session = await _asking(quizzes, 100)
-        quiz = await quizzes.load(session.id)
-        assert quiz is not None
-        before = quiz.snapshot()
-        quiz.stop(3_000, by_user=7, can_manage=False)
-        await quizzes.save(quiz, before)
-        assert await _record(repo, _answer(session, user_id=1, choice=0), "Ada") == "question closed"
-        assert await repo.answers(session.id) == []
-    finally:
-        await db.close()
+    quizzes, repo = QuizRepository(db), AnswerRepository(db)
+    session = await _asking(quizzes, 100)
+    quiz = await quizzes.load(session.id)
+    assert quiz is not None
+    before = quiz.snapshot()
+    quiz.stop(3_000, by_user=7, can_manage=False)
+    await quizzes.save(quiz, before)
+    assert await _record(repo, _answer(session, user_id=1, choice=0), "Ada") == "question closed"
+    assert await repo.answers(session.id) == []
 
 
-async def test_a_save_from_an_outdated_copy_is_refused(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        quizzes = QuizRepository(db)
-        session = await _asking(quizzes, 100)
-        runner_copy, stopper_copy = await quizzes.load(session.id), await quizzes.load(session.id)
-        assert runner_copy is not None and stopper_copy is not None
-        before = stopper_copy.snapshot()
-        stopper_copy.stop(3_000, by_user=7, can_manage=False)
-        await quizzes.save(stopper_copy, before)
-        before = runner_copy.snapshot()
-        runner_copy.reveal(4_000)
-        with pytest.raises(StaleQuiz):
-            await quizzes.save(runner_copy, before)
-        stored = await quizzes.load(session.id)
-        assert stored is not None and stored.state is QuizState.STOPPED and stored.questions[0].revealed_ms is None
-    finally:
-        await db.close()
+async def test_a_save_from_an_outdated_copy_is_refused(db: Database) -> None:
+    quizzes = QuizRepository(db)
+    session = await _asking(quizzes, 100)
+    runner_copy, stopper_copy = await quizzes.load(session.id), await quizzes.load(session.id)
+    assert runner_copy is not None and stopper_copy is not None
+    before = stopper_copy.snapshot()
+    stopper_copy.stop(3_000, by_user=7, can_manage=False)
+    await quizzes.save(stopper_copy, before)
+    before = runner_copy.snapshot()
+    runner_copy.reveal(4_000)
+    with pytest.raises(StaleQuiz):
+        await quizzes.save(runner_copy, before)
+    stored = await quizzes.load(session.id)
+    assert stored is not None and stored.state is QuizState.STOPPED and stored.questions[0].revealed_ms is None

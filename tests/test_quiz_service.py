@@ -1,4 +1,4 @@
-"""The quiz use cases against a real SQLite file, a hand-moved clock and a recording publisher."""
+"""The quiz use cases against a real database (SQLite and PostgreSQL), a hand-moved clock and a recording publisher."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ class Rig:
         return reply.title if not reply.is_error else "ERROR: " + reply.body
 
 
-async def open_rig(tmp_path: Path, clock: FakeClock | None = None) -> Rig:
-    app = await App.open(make_settings(tmp_path))
+async def open_rig(tmp_path: Path, database_url: str | None, clock: FakeClock | None = None) -> Rig:
+    app = await App.open(make_settings(tmp_path, database_url=database_url))
     clock = clock or FakeClock()
     quiz = QuizService(app, clock, QuizDefaults(rules=RULES, reveal_seconds=2))
     publisher = RecordingPublisher()
@@ -61,8 +61,8 @@ async def open_rig(tmp_path: Path, clock: FakeClock | None = None) -> Rig:
 
 
 @pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    rig = await open_rig(tmp_path)
+async def rig(tmp_path: Path, database_url: str | None) -> AsyncIterator[Rig]:
+    rig = await open_rig(tmp_path, database_url)
     try:
         yield rig
     finally:
@@ -171,8 +171,10 @@ async def test_fifty_simultaneous_answers_and_double_clicks(rig: Rig) -> None:
     assert len(answers) == 50 and len({a.user_id for a in answers}) == 50
 
 
-async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(tmp_path: Path) -> None:
-    first = await open_rig(tmp_path)
+async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    first = await open_rig(tmp_path, database_url)
     await first.start()
     right = await answer_of_current(first)
     await first.click(member(1), right)
@@ -182,7 +184,7 @@ async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(tmp_pa
     await first.app.close()
 
     clock = FakeClock(first.clock.now_ms() + 60_000)  # a minute later: the deadline has passed
-    second = await open_rig(tmp_path, clock)
+    second = await open_rig(tmp_path, database_url, clock)
     try:
         assert await second.quiz.runner.resume_all() == 1
         await second.publisher.wait_until(lambda: len(second.publisher.edits) + len(second.publisher.posts) >= 1)

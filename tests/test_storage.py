@@ -1,4 +1,5 @@
-"""The database: WAL, versioned migrations in one transaction, a newer schema refused, portable upserts."""
+"""SQLite specifics: WAL, the online backup, the version check, one connection's locking. What both engines
+must do alike is in test_database.py."""
 
 from __future__ import annotations
 
@@ -9,32 +10,17 @@ from pathlib import Path
 import pytest
 
 from bot.storage import database, migrator
-from bot.storage.database import Database
-from bot.storage.migrator import Migration, SchemaTooNew
+from bot.storage.database import SQLiteDatabase
+from bot.storage.migrator import SchemaTooNew
 from bot.storage.repositories.meta import MetaRepository
 
 
-async def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "sub" / "bot.sqlite3")
+async def test_new_database_is_in_wal_mode(tmp_path: Path) -> None:
+    db = await SQLiteDatabase.open(tmp_path / "sub" / "bot.sqlite3")
     try:
         assert await db.schema_version() == migrator.latest_version()
         row = await db.fetch_one("PRAGMA journal_mode")
         assert row is not None and row[0] == "wal"
-    finally:
-        await db.close()
-
-
-async def test_meta_upsert_and_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    db = await Database.open(path)
-    meta = MetaRepository(db)
-    assert await meta.get("k") is None
-    await meta.set("k", "one")
-    await meta.set("k", "two")
-    await db.close()
-    db = await Database.open(path)
-    try:
-        assert await MetaRepository(db).get("k") == "two"
     finally:
         await db.close()
 
@@ -44,25 +30,12 @@ async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 999")
     with pytest.raises(SchemaTooNew, match="schema version 999"):
-        await Database.open(path)
-
-
-async def test_failed_migration_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = migrator.available()
-    broken = [*real, Migration(len(real) + 1, "broken", "CREATE TABLE half (x INTEGER);\nTHIS IS NOT SQL;")]
-    monkeypatch.setattr("bot.storage.database.available", lambda: broken)
-    path = tmp_path / "bot.sqlite3"
-    with pytest.raises(sqlite3.OperationalError):
-        await Database.open(path)
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == set(), "every pending migration is applied in one transaction, or none is"
+        await SQLiteDatabase.open(path)
 
 
 async def test_online_backup_while_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(database, "BACKUP_STEP_PAGES", 8)  # several steps, so writes can land between them
-    db = await Database.open(tmp_path / "live.sqlite3")
+    db = await SQLiteDatabase.open(tmp_path / "live.sqlite3")
     meta = MetaRepository(db)
     try:
         for i in range(200):
@@ -94,7 +67,7 @@ async def test_backup_waits_for_a_write_transaction_in_progress(tmp_path: Path) 
     The copy ran on the connection's worker thread while the transaction's next statement queued behind
     it, and SQLite keeps refusing to copy from a connection that is mid-write.
     """
-    db = await Database.open(tmp_path / "live.sqlite3")
+    db = await SQLiteDatabase.open(tmp_path / "live.sqlite3")
     try:
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO meta (key, value, updated_at) VALUES ('first', '1', 0)")
@@ -118,12 +91,12 @@ async def test_an_sqlite_too_old_for_returning_is_refused_with_what_to_do(
     monkeypatch.setattr(database.sqlite3, "sqlite_version_info", (3, 31, 1))
     monkeypatch.setattr(database.sqlite3, "sqlite_version", "3.31.1")
     with pytest.raises(database.SQLiteTooOld, match=r"SQLite 3\.31\.1; the bot needs 3\.35\.0 or newer"):
-        await Database.open(tmp_path / "bot.sqlite3")
+        await SQLiteDatabase.open(tmp_path / "bot.sqlite3")
     assert not (tmp_path / "bot.sqlite3").exists()
 
 
 async def test_write_refuses_to_run_inside_a_transaction_left_open(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await SQLiteDatabase.open(tmp_path / "bot.sqlite3")
     try:
         await db._conn.execute("BEGIN")
         with pytest.raises(RuntimeError, match="left open"):
@@ -136,7 +109,7 @@ async def test_write_refuses_to_run_inside_a_transaction_left_open(tmp_path: Pat
 
 async def test_a_read_never_sees_another_tasks_uncommitted_rows(tmp_path: Path) -> None:
     """A transaction that inserts and then rolls back: a read made in between must not report its row."""
-    db = await Database.open(tmp_path / "bot.sqlite3")
+    db = await SQLiteDatabase.open(tmp_path / "bot.sqlite3")
     reads: list[asyncio.Task[object]] = []
     try:
         with pytest.raises(ValueError):

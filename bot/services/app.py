@@ -10,6 +10,7 @@ from bot.core.content.library import ContentLibrary
 from bot.core.words import plural
 from bot.services.content import ContentService
 from bot.settings import Settings
+from bot.storage.connect import open_database
 from bot.storage.database import Database
 from bot.storage.repositories.meta import MetaRepository
 
@@ -29,11 +30,11 @@ class App:
         """Load and validate content (off the event loop), then open and migrate the database."""
         library = await asyncio.to_thread(ContentLibrary.load, settings.content_dir)
         content = await asyncio.to_thread(ContentService, library)
-        db = await Database.open(settings.database_path)
+        db = await open_database(settings)
         log.info(
             "content: %s; database: %s (schema %d)",
             ", ".join(f"{m.id} ({plural(len(m.topics), 'topic')})" for m in library.modules.values()),
-            settings.database_path,
+            db.describe(),
             await db.schema_version(),
         )
         return cls(settings=settings, library=library, content=content, db=db, meta=MetaRepository(db))

@@ -1,1 +1,1 @@
-"""Storage: one aiosqlite connection, versioned migrations, and repositories. All SQL lives here."""
+"""Storage: the database (SQLite or PostgreSQL), versioned migrations for each, and repositories. All SQL lives here."""

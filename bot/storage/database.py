@@ -1,7 +1,8 @@
-"""The database connection: aiosqlite, WAL, foreign keys, migrations, and a transaction helper.
+"""The SQLite database, the embedded default: aiosqlite, WAL, foreign keys, migrations, and a transaction helper.
 
 Everything SQLite-specific lives in ``open`` (PRAGMAs, user_version); repositories use portable SQL
-(``INSERT ... ON CONFLICT``, integer UTC timestamps) so a PostgreSQL backend can replace this class.
+(``INSERT ... ON CONFLICT``, integer UTC timestamps) and see only ``engine.Database``, which this class and
+``postgres.PostgresDatabase`` both are. ``Database`` is importable from here, where repositories always found it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 import aiosqlite
 
 from bot.core.errors import OperatorError
+from bot.storage.engine import Database as Database
+from bot.storage.engine import Dialect
 from bot.storage.migrator import SchemaTooNew, available
 
 log = logging.getLogger(__name__)
@@ -63,7 +66,9 @@ def now() -> int:
     return int(time.time())
 
 
-class Database:
+class SQLiteDatabase:
+    dialect: Dialect = "sqlite"
+
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._conn = connection
         self.path = path
@@ -71,7 +76,7 @@ class Database:
         self._transaction_owner: asyncio.Task[Any] | None = None
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
+    async def open(cls, path: Path) -> SQLiteDatabase:
         """Open (creating folders as needed), configure, and migrate the database at ``path``."""
         if sqlite3.sqlite_version_info < MIN_SQLITE:
             raise SQLiteTooOld(
@@ -101,6 +106,9 @@ class Database:
             await connection.close()
             raise
         return database
+
+    def describe(self) -> str:
+        return str(self.path)
 
     async def close(self) -> None:
         """Close once every write in flight has committed (writers hold the write lock)."""

@@ -1,7 +1,9 @@
-"""Versioned migrations: ``migrations/NNN-name.sql`` files, applied in order, all pending ones in one transaction.
+"""Versioned migrations: ``NNN-name.sql`` files, applied in order, all pending ones in one transaction.
 
-The schema version is SQLite's ``PRAGMA user_version`` (part of the connection set-up, the one place
-SQLite-only statements are allowed). A database newer than the code is refused rather than guessed at.
+SQLite's are in ``migrations/`` and PostgreSQL's in ``migrations_pg/``: the same versions and names, each file
+the same change in the engine's own words (a test compares the schemas they build). The schema version is
+SQLite's ``PRAGMA user_version`` and a ``schema_version`` table on PostgreSQL. A database newer than the code is
+refused rather than guessed at.
 """
 
 from __future__ import annotations
@@ -26,10 +28,14 @@ class Migration:
     sql: str
 
 
-def available() -> list[Migration]:
-    """Every migration shipped with the package, in version order, with no gaps."""
+SQLITE = "migrations"
+POSTGRES = "migrations_pg"
+
+
+def available(folder: str = SQLITE) -> list[Migration]:
+    """Every migration shipped with the package for one engine (its folder), in version order, with no gaps."""
     found: list[Migration] = []
-    for entry in resources.files("bot.storage").joinpath("migrations").iterdir():
+    for entry in resources.files("bot.storage").joinpath(folder).iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append(Migration(int(match["version"]), match["name"], entry.read_text(encoding="utf-8")))
@@ -41,4 +47,5 @@ def available() -> list[Migration]:
 
 
 def latest_version() -> int:
+    """The schema version this code brings a database to (the same for both engines)."""
     return len(available())

@@ -1,0 +1,34 @@
+"""Open the database the settings name: PostgreSQL when ``DATABASE_URL`` is set, else the SQLite file.
+
+The one place that chooses an engine, so the app, the admin commands and copy-db open databases alike. asyncpg is
+imported only for PostgreSQL: an SQLite bot never loads it.
+"""
+
+from __future__ import annotations
+
+from bot.settings import Settings
+from bot.storage.database import SQLiteDatabase
+from bot.storage.engine import Database
+from bot.storage.urls import Location
+
+
+def location(settings: Settings) -> Location:
+    """Where the settings put the database."""
+    if settings.database_url is not None:
+        return Location(url=settings.database_url.get_secret_value())
+    return Location(path=settings.database_path)
+
+
+async def open_location(where: Location) -> Database:
+    """Open (and migrate) the database at ``where``."""
+    if where.url is not None:
+        from bot.storage.postgres import PostgresDatabase
+
+        return await PostgresDatabase.open(where.url)
+    assert where.path is not None
+    return await SQLiteDatabase.open(where.path)
+
+
+async def open_database(settings: Settings) -> Database:
+    """Open (and migrate) the database the settings name."""
+    return await open_location(location(settings))
