@@ -33,7 +33,8 @@ def files_under(folder: str) -> list[Path]:
         ("core", ("discord", "aiosqlite", "sqlite3", "bot.storage", "bot.services", "bot.discord_app", "bot.console")),
         ("storage", ("discord", "bot.services", "bot.discord_app", "bot.console")),
         ("services", ("discord", "bot.discord_app", "bot.console")),
-        ("console", ("discord", "bot.discord_app")),
+        ("console", ("discord", "bot.discord_app", "bot.storage")),
+        ("discord_app", ("bot.storage", "bot.console")),
     ],
 )
 def test_layer_does_not_import(folder: str, forbidden: tuple[str, ...]) -> None:
@@ -50,3 +51,20 @@ def test_sql_lives_only_in_storage() -> None:
             continue
         text = path.read_text(encoding="utf-8")
         assert not any(k in text for k in keywords), f"SQL outside storage: {path.relative_to(PROJECT_ROOT)}"
+
+
+def test_repositories_only_load_and_save() -> None:
+    """No background task and no clock in storage: batching, timers and retries are the services' jobs."""
+    for path in (BOT / "storage").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for banned in ("create_task", "ensure_future", "asyncio.sleep", "get_running_loop"):
+            assert banned not in text, f"{path.relative_to(PROJECT_ROOT)} uses {banned}"
+
+
+def test_every_delayed_job_runs_on_the_one_scheduler() -> None:
+    """Quiz runners, the question of the day, retention and the answer writer are named jobs of one Scheduler."""
+    for path in (BOT / "services").rglob("*.py"):
+        if path.name == "scheduler.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "create_task" not in text, f"{path.relative_to(PROJECT_ROOT)} starts its own task"

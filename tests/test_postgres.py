@@ -18,7 +18,7 @@ from bot.storage.copy import CopyRefused, copy_database
 from bot.storage.database import DatabaseUnavailable, SQLiteDatabase
 from bot.storage.engine import Database
 from bot.storage.postgres import PostgresDatabase
-from bot.storage.repositories.answers import AnswerRepository
+from bot.storage.repositories.answers import AnswerRepository, NameRow
 from bot.storage.repositories.meta import HEARTBEAT_KEY, MetaRepository
 from bot.storage.repositories.privacy import PrivacyRepository
 from bot.storage.repositories.quiz import QuizRepository
@@ -194,8 +194,10 @@ async def _fill(db: Database) -> int:
             session_id=session.id, position=0, user_id=user, guild_id=GUILD, topic="mechanism", choice=1,
             correct=user == MEMBER, points=10 if user == MEMBER else 0, answered_ms=2_000,
         )  # fmt: skip
-        assert await answers.record_answer(answer, f"member {user}") == answer
-    await answers.drain()
+        assert await answers.insert([answer]) == {(session.id, 0, user)}
+    await answers.upsert_names(
+        [NameRow(GUILD, user, f"member {user}", 2_000, session.id, 0) for user in (MEMBER, MEMBER + 1)]
+    )
     before = running.snapshot()
     running.reveal(5_000)
     running.ask_next(5_500)

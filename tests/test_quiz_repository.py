@@ -14,6 +14,9 @@ import pytest
 from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed, StaleQuiz
 from bot.core.quiz.model import NewSession, QuizRules, QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
+from bot.services.clock import SystemClock
+from bot.services.quiz.answer_writer import AnswerWriter
+from bot.services.scheduler import Scheduler
 from bot.storage.database import SQLiteDatabase
 from bot.storage.engine import Database, Row
 from bot.storage.repositories import answers as answer_repository
@@ -57,10 +60,14 @@ def _answer(session: QuizSession, user_id: int, choice: int, position: int = 0) 
     )
 
 
-async def _record(repo: AnswerRepository, answer: StoredAnswer, name: str) -> tuple[int, int, bool] | str:
+def _writer(db: Database) -> AnswerWriter:
+    return AnswerWriter(AnswerRepository(db), Scheduler(SystemClock()))
+
+
+async def _record(writer: AnswerWriter, answer: StoredAnswer, name: str) -> tuple[int, int, bool] | str:
     """(member, the choice that counts, whether this answer is the one stored), or why it was refused."""
     try:
-        stored = await repo.record_answer(answer, name)
+        stored = await writer.record(answer, name)
         return stored.user_id, stored.choice, True
     except AlreadyAnswered as earlier:
         return answer.user_id, earlier.choice, False
@@ -77,10 +84,11 @@ async def _reveal(repo: QuizRepository, session: QuizSession, now_ms: int) -> No
 
 
 async def test_one_batch_decides_each_answer_like_one_at_a_time(db: Database) -> None:
-    quizzes, repo = QuizRepository(db), AnswerRepository(db)
+    quizzes, writer = QuizRepository(db), _writer(db)
+    repo = writer.answers
     first, second = await _asking(quizzes, 100), await _asking(quizzes, 200)
     earlier = _answer(first, user_id=1, choice=0)
-    assert await repo.record_answer(earlier, "Ada") == earlier
+    assert await writer.record(earlier, "Ada") == earlier
     await _reveal(quizzes, second, now_ms=5_000)
 
     twice = _answer(first, user_id=2, choice=1)
@@ -92,7 +100,7 @@ async def test_one_batch_decides_each_answer_like_one_at_a_time(db: Database) ->
         (_answer(first, user_id=4, choice=0), "Di"),  # new
         (_answer(first, user_id=5, choice=0, position=1), "Ed"),  # a question not asked yet
     ]
-    outcomes = await asyncio.gather(*(_record(repo, answer, name) for answer, name in attempts))
+    outcomes = await asyncio.gather(*(_record(writer, answer, name) for answer, name in attempts))
 
     assert outcomes == [
         (1, 0, False),
@@ -105,15 +113,17 @@ async def test_one_batch_decides_each_answer_like_one_at_a_time(db: Database) ->
     stored = await repo.answers(first.id)
     assert [(a.user_id, a.choice) for a in stored] == [(1, 0), (2, 1), (4, 0)]
     assert await repo.answers(second.id) == []
+    await writer.drain()
     assert await repo.names(GUILD, [1, 2, 3, 4]) == {1: "Ada", 2: "Bo", 4: "Di"}
 
 
-async def test_a_long_queue_is_written_in_bounded_batches(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(answer_repository, "ANSWER_BATCH", 7)
-    repo = AnswerRepository(db)
+async def test_a_long_queue_is_written_in_bounded_batches(db: Database) -> None:
+    writer = _writer(db)
+    repo = writer.answers
+    repo.batch_limit = 7
     session = await _asking(QuizRepository(db), 100)
     answers = [_answer(session, user_id=u, choice=u % 3) for u in range(1, 51)]
-    outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
+    outcomes = await asyncio.gather(*(writer.record(a, f"member {a.user_id}") for a in answers))
     assert outcomes == answers
     assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
 
@@ -123,7 +133,7 @@ async def test_answers_arriving_together_cost_one_statement_and_names_follow(
 ) -> None:
     """A batch is one INSERT through ``Database.write`` (each statement is a round trip the next clicks wait
     for); the display names of the stored answers follow in one statement once the queue is empty."""
-    repo = AnswerRepository(db)
+    writer = _writer(db)
     session = await _asking(QuizRepository(db), 100)
     writes: list[str] = []
     real_write = db.write
@@ -141,8 +151,8 @@ async def test_answers_arriving_together_cost_one_statement_and_names_follow(
     if isinstance(db, SQLiteDatabase):  # on SQLite, also every statement the engine ran: no BEGIN or COMMIT
         await db._conn.set_trace_callback(statements.append)
     answers = [_answer(session, user_id=u, choice=0) for u in range(1, 41)]
-    outcomes = await asyncio.gather(*(repo.record_answer(a, f"member {a.user_id}") for a in answers))
-    await repo.drain()
+    outcomes = await asyncio.gather(*(writer.record(a, f"member {a.user_id}") for a in answers))
+    await writer.drain()
     if isinstance(db, SQLiteDatabase):
         await db._conn.set_trace_callback(None)
         assert [s.split(" (")[0] for s in statements if not s.startswith("SELECT")] == writes
@@ -174,15 +184,15 @@ async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(db: Databas
 async def test_an_answer_is_refused_once_its_quiz_is_stopped(db: Database) -> None:
     """The stop commits before the answer's statement runs: the answer is refused, never stored and left out of
     the results (the question itself was never revealed)."""
-    quizzes, repo = QuizRepository(db), AnswerRepository(db)
+    quizzes, writer = QuizRepository(db), _writer(db)
     session = await _asking(quizzes, 100)
     quiz = await quizzes.load(session.id)
     assert quiz is not None
     before = quiz.snapshot()
     quiz.stop(3_000, by_user=7, can_manage=False)
     await quizzes.save(quiz, before)
-    assert await _record(repo, _answer(session, user_id=1, choice=0), "Ada") == "question closed"
-    assert await repo.answers(session.id) == []
+    assert await _record(writer, _answer(session, user_id=1, choice=0), "Ada") == "question closed"
+    assert await writer.answers.answers(session.id) == []
 
 
 async def test_a_save_from_an_outdated_copy_is_refused(db: Database) -> None:

@@ -25,7 +25,6 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.quiz import QuizService
 from bot.services.router import Router
 from bot.settings import Settings
-from bot.storage.repositories.meta import HEARTBEAT_KEY
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +106,7 @@ class StudyBot(commands.Bot):
         self.add_dynamic_items(ActionButton, ActionMenu)
         if self.application_id is None:
             raise RuntimeError("Discord did not report an application id")
-        await sync_tree(self.tree, self._app.meta, self.application_id, self.sync_mode, self.settings.dev_guild_id)
+        await sync_tree(self.tree, self._app.facts, self.application_id, self.sync_mode, self.settings.dev_guild_id)
         if self.own_process and not self.sync_only:
             settle_startup_objects()
         if not self.sync_only:
@@ -125,7 +124,7 @@ class StudyBot(commands.Bot):
         if self._app is None:
             return
         try:
-            await self._app.meta.set(HEARTBEAT_KEY, str(self.clock.now_ms()))
+            await self._app.facts.heartbeat(self.clock.now_ms())
         except Exception:
             log.warning("could not record the heartbeat", exc_info=True)
 

@@ -11,7 +11,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.storage.repositories.meta import MetaRepository
+from bot.services.facts import InstallationFacts
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def tree_hash(tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake 
 
 async def sync_tree(
     tree: app_commands.CommandTree[Any],
-    meta: MetaRepository,
+    facts: InstallationFacts,
     application_id: int,
     mode: SyncMode,
     dev_guild_id: int | None,
@@ -43,12 +43,12 @@ async def sync_tree(
     if guild is not None:
         tree.copy_global_to(guild=guild)
     scope = f"guild:{dev_guild_id}" if dev_guild_id else "global"
-    key = f"command_tree_hash:{application_id}:{scope}"
+    key = f"{application_id}:{scope}"
     current = tree_hash(tree, guild)
-    if mode is SyncMode.AUTO and await meta.get(key) == current:
+    if mode is SyncMode.AUTO and await facts.synced_commands(key) == current:
         log.info("commands unchanged since the last sync (%s); not syncing", scope)
         return False
     synced = await tree.sync(guild=guild)
-    await meta.set(key, current)
+    await facts.remember_synced_commands(key, current)
     log.info("synced %d top-level commands (%s)", len(synced), scope)
     return True

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.core.content.library import ContentLibrary
 from bot.core.words import plural
 from bot.services.content import ContentService
+from bot.services.facts import InstallationFacts
 from bot.settings import Settings
 from bot.storage.connect import open_database
 from bot.storage.database import Database
@@ -23,7 +24,7 @@ class App:
     library: ContentLibrary
     content: ContentService
     db: Database
-    meta: MetaRepository
+    facts: InstallationFacts
 
     @classmethod
     async def open(cls, settings: Settings) -> App:
@@ -37,7 +38,7 @@ class App:
             db.describe(),
             await db.schema_version(),
         )
-        return cls(settings=settings, library=library, content=content, db=db, meta=MetaRepository(db))
+        return cls(settings=settings, library=library, content=content, db=db, facts=InstallationFacts(MetaRepository(db)))
 
     async def close(self) -> None:
         await self.db.close()

@@ -11,6 +11,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService, quiz_defaults
 from bot.services.router import Router
+from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService, defaults_from
 from bot.services.study import StudyService
 
@@ -27,13 +28,14 @@ class Services:
 
     @classmethod
     def create(cls, app: App, clock: Clock, publisher: Publisher) -> Services:
+        scheduler = Scheduler(clock)
         server_settings = SettingsService(app.db, clock, defaults_from(app.settings))
         study = StudyService(app.db, clock, publisher)
-        quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo)
+        quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler)
         quiz.publisher = publisher
-        privacy = PrivacyService(app.db, clock, app.settings.data_retention_days)
+        privacy = PrivacyService(app.db, clock, app.settings.data_retention_days, scheduler)
         router = Router(app, quiz, server_settings, study, privacy)
-        daily = DailyService(app, clock, quiz, server_settings, study.repo)
+        daily = DailyService(app, clock, quiz, server_settings, study.repo, scheduler)
         return cls(
             app=app,
             quiz=quiz,
@@ -54,3 +56,4 @@ class Services:
         await self.privacy.stop()
         await self.daily.stop()
         await self.quiz.runner.shutdown()
+        await self.quiz.scheduler.cancel_all()  # nothing may outlive the services

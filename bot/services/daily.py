@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from bot.core.content.library import ContentModule
 from bot.services.app import App
 from bot.services.clock import Clock
-from bot.services.periodic import Periodic
 from bot.services.quiz import QuizService
+from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService
 from bot.storage.repositories.study import StudyChannel, StudyRepository
 
 log = logging.getLogger(__name__)
 
+JOB = "question-of-the-day"
 TICK_MS = 30_000
 """How often the schedule is looked at; a post is at most this late."""
 
@@ -38,14 +39,20 @@ def todays_slot(now_ms: int, zone: str, at: str) -> tuple[str, int]:
 
 class DailyService:
     def __init__(
-        self, app: App, clock: Clock, quiz: QuizService, server_settings: SettingsService, study: StudyRepository
+        self,
+        app: App,
+        clock: Clock,
+        quiz: QuizService,
+        server_settings: SettingsService,
+        study: StudyRepository,
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.app = app
         self.clock = clock
         self.quiz = quiz
         self.server_settings = server_settings
         self.study = study
-        self._loop = Periodic("question-of-the-day", TICK_MS, self.tick, clock)
+        self.scheduler = scheduler or Scheduler(clock)
 
     async def tick(self) -> int:
         """Post every question of the day that is due now; return how many were posted."""
@@ -78,7 +85,8 @@ class DailyService:
         return modules[0] if modules else None
 
     async def start(self) -> None:
-        await self._loop.start()
+        await self.scheduler.every(JOB, TICK_MS, self.tick)
 
     async def stop(self) -> None:
-        await self._loop.stop()
+        self.scheduler.cancel(JOB)
+        await self.scheduler.wait(JOB)

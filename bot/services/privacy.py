@@ -14,7 +14,7 @@ from bot.core.reply import Attachment, Button, Reply
 from bot.core.words import plural
 from bot.services.catalog import Caller, CommandSpec
 from bot.services.clock import Clock
-from bot.services.periodic import Periodic
+from bot.services.scheduler import Scheduler
 from bot.storage.database import Database
 from bot.storage.repositories.privacy import PrivacyRepository
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 PRIVACY_COMMANDS = ("privacy export", "privacy forget")
 PURGE_EVERY_MS = 3_600_000
 DAY_MS = 86_400_000
+JOB = "privacy-purge"
 EXPORT_NOUNS = {
     "quiz_answers": ("quiz answer", ""),
     "display_names": ("display name", ""),
@@ -33,11 +34,11 @@ EXPORT_NOUNS = {
 
 
 class PrivacyService:
-    def __init__(self, db: Database, clock: Clock, retention_days: int) -> None:
+    def __init__(self, db: Database, clock: Clock, retention_days: int, scheduler: Scheduler | None = None) -> None:
         self.repo = PrivacyRepository(db)
         self.clock = clock
         self.retention_days = retention_days
-        self._loop = Periodic("privacy-purge", PURGE_EVERY_MS, self.purge, clock)
+        self.scheduler = scheduler or Scheduler(clock)
 
     def command_specs(self, module: ContentModule) -> list[CommandSpec]:
         return [
@@ -116,10 +117,11 @@ class PrivacyService:
         return purged
 
     async def start(self) -> None:
-        await self._loop.start()
+        await self.scheduler.every(JOB, PURGE_EVERY_MS, self.purge)
 
     async def stop(self) -> None:
-        await self._loop.stop()
+        self.scheduler.cancel(JOB)
+        await self.scheduler.wait(JOB)
 
 
 def _count(key: str, rows: int) -> str:

@@ -9,6 +9,7 @@ from bot.core.quiz.scoring import best_streak, week_start_ms
 from bot.core.reply import Reply
 from bot.services.catalog import Caller
 from bot.services.clock import Clock
+from bot.services.quiz.answer_writer import AnswerWriter
 from bot.storage.repositories.answers import AnswerRepository
 
 
@@ -19,9 +20,15 @@ def _guild(caller: Caller) -> int:
 
 
 async def leaderboard(
-    answers: AnswerRepository, clock: Clock, caller: Caller, module: ContentModule, this_channel: bool = False
+    answers: AnswerRepository,
+    writer: AnswerWriter,
+    clock: Clock,
+    caller: Caller,
+    module: ContentModule,
+    this_channel: bool = False,
 ) -> Reply:
     guild_id = _guild(caller)
+    await writer.write_names()
     scope = caller.channel_id if this_channel else None
     boards = []
     for title, since in (("All time", None), ("This week", week_start_ms(clock.now_ms()))):
@@ -39,8 +46,11 @@ async def leaderboard(
     return quiz_render.leaderboard_reply(module, boards, names)
 
 
-async def stats(answers: AnswerRepository, caller: Caller, module: ContentModule, member: object) -> Reply:
+async def stats(
+    answers: AnswerRepository, writer: AnswerWriter, caller: Caller, module: ContentModule, member: object
+) -> Reply:
     guild_id = _guild(caller)
+    await writer.write_names()
     user_id = caller.user_id if member is None else int(str(member))
     history = await answers.history(guild_id, user_id)
     names = await answers.names(guild_id, [user_id])

@@ -9,8 +9,6 @@ simply makes the loop read it again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import logging
 
 from bot.core.content.library import ContentLibrary
@@ -25,6 +23,8 @@ from bot.core.reply import Reply
 from bot.core.words import plural
 from bot.services.clock import Clock
 from bot.services.publisher import Publisher, message_nonce
+from bot.services.quiz.answer_writer import AnswerWriter
+from bot.services.scheduler import Scheduler
 from bot.storage.repositories.answers import AnswerRepository
 from bot.storage.repositories.quiz import QuizRepository
 
@@ -41,15 +41,18 @@ class QuizRunner:
         clock: Clock,
         quizzes: QuizRepository,
         answers: AnswerRepository,
+        writer: AnswerWriter,
+        scheduler: Scheduler,
         reveal_seconds: float,
     ) -> None:
         self.library = library
         self.clock = clock
         self.quizzes = quizzes
         self.answers = answers
+        self.writer = writer
+        self.scheduler = scheduler
         self.reveal_seconds = reveal_seconds
         self.publisher: Publisher | None = None
-        self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wake: dict[int, asyncio.Event] = {}
         self._shown_reveal: set[tuple[int, int]] = set()
         self.open: dict[int, Quiz] = {}
@@ -58,12 +61,11 @@ class QuizRunner:
     # Tasks ---------------------------------------------------------------------------------------
 
     def launch(self, session_id: int) -> None:
-        if session_id in self._tasks and not self._tasks[session_id].done():
+        """Drive a quiz on the scheduler as ``quiz-<id>`` (once: launching a quiz already driven does nothing)."""
+        if _job(session_id) in self.scheduler:
             return
         self._wake[session_id] = asyncio.Event()
-        task = asyncio.create_task(self._drive(session_id), name=f"quiz-{session_id}")
-        self._tasks[session_id] = task
-        task.add_done_callback(functools.partial(self._finished, session_id))
+        self.scheduler.schedule(_job(session_id), self._drive(session_id))
 
     def poke(self, session_id: int) -> None:
         """Something changed (an answer, a stop): the quiz's task looks again now instead of at the deadline."""
@@ -73,9 +75,7 @@ class QuizRunner:
 
     def cancel(self, session_id: int) -> None:
         self.open.pop(session_id, None)
-        task = self._tasks.get(session_id)
-        if task is not None:
-            task.cancel()
+        self.scheduler.cancel(_job(session_id))
 
     async def resume_all(self) -> int:
         """Re-arm every running quiz from the database (after a restart)."""
@@ -91,25 +91,12 @@ class QuizRunner:
         return len(running)
 
     async def shutdown(self) -> None:
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.answers.drain()
+        """Stop driving quizzes (they stay stored and resume at the next start) and write every waiting answer."""
+        await self.scheduler.cancel_all(_job(""))
+        await self.writer.drain()
 
     async def wait_until_over(self, session_id: int) -> None:
-        task = self._tasks.get(session_id)
-        if task is not None:
-            await asyncio.wait({task})
-
-    def _finished(self, session_id: int, task: asyncio.Task[None]) -> None:
-        if self._tasks.get(session_id) is task:
-            del self._tasks[session_id]
-            self._wake.pop(session_id, None)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("quiz %d stopped by an unexpected error", session_id, exc_info=task.exception())
+        await self.scheduler.wait(_job(session_id))
 
     async def _drive(self, session_id: int) -> None:
         """Run a quiz to its end. Each step re-reads the quiz, so a failed step is simply tried again."""
@@ -117,6 +104,7 @@ class QuizRunner:
         while True:
             try:
                 if not await self.step(session_id):
+                    self._wake.pop(session_id, None)
                     return
                 failures = 0
             except StaleQuiz:
@@ -252,6 +240,7 @@ class QuizRunner:
         question = self.question_of(session, asked)
         if module is None or question is None:
             return
+        await self.writer.write_names()
         answers = await self.answers.answers(session.id, asked.position)
         picks = [sum(1 for a in answers if a.choice == i) for i in range(len(question.choices))]
         scorers = sorted(((a.user_id, a.points) for a in answers if a.correct), key=lambda s: -s[1])
@@ -287,6 +276,7 @@ class QuizRunner:
             for a in await self.answers.answers(session.id)
         ]
         table = standings(records)
+        await self.writer.write_names()
         names = await self.answers.names(session.guild_id, [s.user_id for s in table])
         reply = quiz_render.results_reply(module, table, names, quiz.asked_count, stopped)
         message_id = await self._publisher().post(session.channel_id, reply, message_nonce(session, "results"))
@@ -297,3 +287,8 @@ class QuizRunner:
         if self.publisher is None:
             raise RuntimeError("no publisher attached to the quiz runner")
         return self.publisher
+
+
+def _job(session_id: int | str) -> str:
+    """The scheduler's name for a quiz's runner; ``_job("")`` is the prefix of them all."""
+    return f"quiz-{session_id}"

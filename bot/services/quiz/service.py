@@ -32,9 +32,11 @@ from bot.services.catalog import Caller, CommandSpec
 from bot.services.clock import Clock
 from bot.services.publisher import Publisher
 from bot.services.quiz import boards
+from bot.services.quiz.answer_writer import AnswerWriter
 from bot.services.quiz.runner import QuizRunner
 from bot.services.quiz.specs import quiz_specs
 from bot.services.quiz.starting import new_daily, new_quiz
+from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService
 from bot.settings import Settings
 from bot.storage.repositories.answers import AnswerRepository
@@ -69,6 +71,7 @@ class QuizService:
         defaults: QuizDefaults | None = None,
         server_settings: SettingsService | None = None,
         study: StudyRepository | None = None,
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.app = app
         self.clock = clock
@@ -77,7 +80,11 @@ class QuizService:
         self.study = study
         self.quizzes = QuizRepository(app.db)
         self.answers = AnswerRepository(app.db)
-        self.runner = QuizRunner(app.library, clock, self.quizzes, self.answers, self.defaults.reveal_seconds)
+        self.scheduler = scheduler or Scheduler(clock)
+        self.writer = AnswerWriter(self.answers, self.scheduler)
+        self.runner = QuizRunner(
+            app.library, clock, self.quizzes, self.answers, self.writer, self.scheduler, self.defaults.reveal_seconds
+        )
 
     @property
     def publisher(self) -> Publisher | None:
@@ -100,9 +107,11 @@ class QuizService:
         if name == "quiz status":
             return await self.status(caller, module)
         if name == "leaderboard":
-            return await boards.leaderboard(self.answers, self.clock, caller, module, options.get("scope") == "channel")
+            return await boards.leaderboard(
+                self.answers, self.writer, self.clock, caller, module, options.get("scope") == "channel"
+            )
         if name == "stats":
-            return await boards.stats(self.answers, caller, module, options.get("member"))
+            return await boards.stats(self.answers, self.writer, caller, module, options.get("member"))
         raise NotFound(f"/{module.id} has no `{name}` quiz command.")
 
     # Starting --------------------------------------------------------------------------------------
@@ -124,6 +133,7 @@ class QuizService:
             asked = await self.quizzes.question(busy.running.id, busy.running.position)
             where = self._link(busy.running, None if asked is None else asked.message_id)
             raise ChannelBusy(busy.running, where) from None
+        await self.writer.write_names()  # older names waiting must not overwrite this one
         await self.answers.remember_member(guild_id, caller.user_id, caller.display_name, self.clock.now_ms())
         self.runner.launch(session.id)
         count = int(options.get("questions", base.question_count))
@@ -318,7 +328,7 @@ class QuizService:
 
     async def _record(self, caller: Caller, answer: StoredAnswer) -> Reply:
         try:
-            await self.answers.record_answer(answer, caller.display_name)
+            await self.writer.record(answer, caller.display_name)
         except AlreadyAnswered as earlier:
             return _already(earlier.choice)
         except QuestionClosed:

@@ -1,26 +1,21 @@
-"""Answers, display names and the leaderboards built from them.
+"""Answers, display names and the leaderboards built from them: rows in, rows out.
 
-Answers arrive in bursts (a whole channel clicks within a second), so they are written in batches: answers
-arriving together are stored by one statement, its own transaction, and each click is acknowledged only after
-that commit. The statement's own guards (the question open, the quiz asking it, one answer per member) decide
-what is stored, so a race with a reveal or a stop can never store an answer the results leave out.
+A batch of answers is one statement whose own guards (the question open, the quiz asking it, one answer per
+member) decide what is stored, so a race with a reveal or a stop can never store an answer the results leave
+out. Batching itself, and acknowledging each click after its commit, is the answer writer's job
+(``bot/services/quiz/answer_writer.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed
 from bot.core.quiz.model import StoredAnswer
 from bot.core.quiz.state import QuizState
-from bot.core.words import plural
 from bot.storage.database import Database
-
-log = logging.getLogger(__name__)
 
 _ANSWER_COLUMNS = "session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms"
 
@@ -64,8 +59,6 @@ _UPSERT_MEMBER = (
 
 ANSWER_BATCH = 300
 """Answers written per statement at most: each binds 9 parameters (SQLite allows 32 766 per statement)."""
-NAMES_BATCH = 300
-"""Display names kept waiting at most while answers keep arriving (they are written once the queue is empty)."""
 
 
 def _values(rows: int, width: int) -> str:
@@ -103,27 +96,6 @@ def _upsert_names_sql(count: int) -> str:
     )
 
 
-async def _insert_answers(db: Database, batch: Sequence[tuple[StoredAnswer, str]]) -> list[bool]:
-    """Store a batch of answers with one statement, whatever its size; True for each one that was new.
-
-    Under load each round trip to aiosqlite's thread waits for the busy event loop (about 1.8 ms, measured),
-    and the clicks of the next batch wait behind this one: one statement, its own transaction, keeps a batch
-    to one round trip. Only the first click of a member in the batch is offered (later ones are not new);
-    the statement's own guards decide the rest, and what it returns is what was stored.
-    """
-    offered: dict[tuple[int, int, int], StoredAnswer] = {}
-    for answer, _ in batch:
-        offered.setdefault((answer.session_id, answer.position, answer.user_id), answer)
-    params = [value for answer in offered.values() for value in _answer_params(answer)] + [QuizState.ASKING.value]
-    rows = await db.write(_insert_answers_sql(len(offered)), params)
-    stored = {(int(r[0]), int(r[1]), int(r[2])) for r in rows}
-    inserted: list[bool] = []
-    for answer, _ in batch:
-        key = (answer.session_id, answer.position, answer.user_id)
-        inserted.append(key in stored and offered.get(key) is answer)
-    return inserted
-
-
 def _answer_params(answer: StoredAnswer) -> tuple[object, ...]:
     return (
         answer.session_id,
@@ -138,81 +110,37 @@ def _answer_params(answer: StoredAnswer) -> tuple[object, ...]:
     )
 
 
+class NameRow(NamedTuple):
+    """A display name to store, with the answer that brought it (it is stored only while that answer is)."""
+
+    guild_id: int
+    user_id: int
+    display_name: str
+    updated_ms: int
+    session_id: int
+    position: int
+
+
 class AnswerRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._pending: list[tuple[StoredAnswer, str, asyncio.Future[bool]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self._names: dict[tuple[int, int], tuple[int, int, str, int, int, int]] = {}
+        self.batch_limit = ANSWER_BATCH
+        """Answers one ``insert`` may take (the writer splits a longer queue)."""
 
-    async def record_answer(self, answer: StoredAnswer, display_name: str) -> StoredAnswer:
-        """Store an answer (and the member's display name) and return it; raise AlreadyAnswered with the member's
-        earlier answer, or QuestionClosed when the question or its quiz no longer takes answers.
+    async def insert(self, answers: Sequence[StoredAnswer]) -> set[tuple[int, int, int]]:
+        """Store a batch of answers with one statement, its own transaction; return the (session, position,
+        member) keys it stored. The statement's guards refuse an answer whose question is closed, whose quiz no
+        longer asks it, or whose member already answered it."""
+        if not answers:
+            return set()
+        params = [value for answer in answers for value in _answer_params(answer)] + [QuizState.ASKING.value]
+        rows = await self._db.write(_insert_answers_sql(len(answers)), params)
+        return {(int(r[0]), int(r[1]), int(r[2])) for r in rows}
 
-        Answers arriving together are committed together (one transaction, one disk sync), and each call
-        returns only after its commit: a click is acknowledged only once its answer is durable.
-        """
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((answer, display_name, done))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_answers(), name="answer-writer")
-        if await done:
-            return answer
-        existing = await self.answer_of(answer.session_id, answer.position, answer.user_id)
-        if existing is None:
-            raise QuestionClosed()
-        raise AlreadyAnswered(existing.choice)
-
-    async def _flush_answers(self) -> None:
-        """Write queued answers, a batch per statement, until the queue is empty; then the display names.
-
-        A member's display name is written after their answer is acknowledged, in one statement per burst
-        (or per ``NAMES_BATCH`` names): each statement is a round trip that the next batch of clicks would
-        wait for. Readers of names write the waiting ones first. A crash in between loses only the labels,
-        which the member's next click brings again.
-        """
-        while self._pending:
-            batch, self._pending = self._pending[:ANSWER_BATCH], self._pending[ANSWER_BATCH:]
-            try:
-                inserted = await _insert_answers(self._db, [(answer, name) for answer, name, _ in batch])
-            except BaseException as exc:
-                for _, _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc if isinstance(exc, Exception) else RuntimeError("answer writer stopped"))
-                if not isinstance(exc, Exception):
-                    raise
-                continue
-            for (answer, name, done), ok in zip(batch, inserted, strict=True):
-                if not done.done():
-                    done.set_result(ok)
-                if ok:
-                    self._names[(answer.guild_id, answer.user_id)] = (
-                        answer.guild_id,
-                        answer.user_id,
-                        name[:100],
-                        answer.answered_ms,
-                        answer.session_id,
-                        answer.position,
-                    )
-            if len(self._names) >= NAMES_BATCH or not self._pending:
-                await self._write_names()
-
-    async def drain(self) -> None:
-        """Wait until every queued answer and waiting display name is written (at shutdown)."""
-        while self._flusher is not None and not self._flusher.done():
-            await asyncio.wait({self._flusher})
-        await self._write_names()
-
-    async def _write_names(self) -> None:
-        """Write the display names waiting from stored answers (the latest per member)."""
-        if not self._names:
-            return
-        waiting, self._names = self._names, {}
-        params = [value for row in waiting.values() for value in row]
-        try:
-            await self._db.write(_upsert_names_sql(len(waiting)), params)
-        except Exception:  # the answers are stored and acknowledged; names only label them
-            log.exception("could not store the display names of %s", plural(len(waiting), "member"))
+    async def upsert_names(self, rows: Sequence[NameRow]) -> None:
+        """Store display names in one statement, each only while the answer that brought it is stored."""
+        if rows:
+            await self._db.write(_upsert_names_sql(len(rows)), [value for row in rows for value in row])
 
     async def players(self, session_id: int, *, before: int | None = None, at: int | None = None) -> set[int]:
         """Members who answered a question of a session: any before position ``before``, or the one ``at``."""
@@ -246,12 +174,10 @@ class AnswerRepository:
     # Members, leaderboards, stats ----------------------------------------------------------------
 
     async def remember_member(self, guild_id: int, user_id: int, display_name: str, now_ms: int) -> None:
-        await self._write_names()  # older names waiting must not overwrite this one
         async with self._db.transaction() as conn:
             await conn.execute(_UPSERT_MEMBER, (guild_id, user_id, display_name[:100], now_ms))
 
     async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
-        await self._write_names()
         if not user_ids:
             return {}
         marks = ", ".join("?" for _ in user_ids)
@@ -265,7 +191,6 @@ class AnswerRepository:
         self, guild_id: int, since_ms: int | None, limit: int = 10, channel_id: int | None = None
     ) -> list[LeaderRow]:
         """Members by points in a server or one of its channels (all time, or since ``since_ms``), best first."""
-        await self._write_names()
         where, params = _scope(guild_id, since_ms, channel_id)
         rows = await self._db.fetch_all(
             f"{_TOTALS} WHERE {where} "
@@ -278,7 +203,6 @@ class AnswerRepository:
         self, guild_id: int, user_id: int, since_ms: int | None, channel_id: int | None = None
     ) -> tuple[int, LeaderRow] | None:
         """A member's 1-based rank and totals in that scope, or None when they have no answers there."""
-        await self._write_names()
         where, params = _scope(guild_id, since_ms, channel_id)
         mine = await self._db.fetch_one(
             f"{_TOTALS} WHERE {where} AND a.user_id = ? GROUP BY a.user_id, m.display_name",
