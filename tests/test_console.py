@@ -138,8 +138,8 @@ def test_console_timestamps_keep_their_date_when_discord_shows_one() -> None:
 
 
 def test_console_settings_history_pages_with_labels_and_dates(tmp_path: Path) -> None:
-    sets = [f"/ketamine settings set setting:questions value:{n}" for n in range(21, 33)]
-    script = [*sets, "/ketamine settings set setting:questions value:32", "/ketamine settings history", "press 2"]
+    sets = [f"/ketamine-admin settings set setting:questions value:{n}" for n in range(21, 33)]
+    script = [*sets, "/ketamine-admin settings set setting:questions value:32", "/ketamine settings history", "press 2"]
     result = run_console(tmp_path, "\n".join(script) + "\n", TZ="UTC", COLUMNS="200")
     assert result.returncode == 0, result.stderr
     out = result.stdout

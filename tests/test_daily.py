@@ -41,12 +41,12 @@ async def close(services: Services) -> None:
 async def configure(services: Services, channel: int, topic: str | None = None) -> None:
     router = services.router
     for key, value in (("timezone", "Europe/Berlin"), ("daily_time", "09:00"), ("daily_window_hours", "12")):
-        reply = await router.run(ADMIN, "ketamine", "settings set", {"setting": key, "value": value})
+        reply = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": key, "value": value})
         assert not reply.is_error, reply.body
     options: dict[str, object] = {"channel": channel, "daily": "on"}
     if topic:
         options["topic"] = topic
-    reply = await router.run(ADMIN, "ketamine", "studygroup add", options)
+    reply = await router.run(ADMIN, "ketamine-admin", "studygroup add", options)
     assert not reply.is_error, reply.body
 
 

@@ -180,20 +180,20 @@ def test_question_of_the_day_does_not_hold_the_console_and_an_admin_closes_it(tm
     env = {"LOG_LEVEL": "WARNING"}
     slot = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
     setup = (
-        f"/ketamine studygroup add channel:#console daily:on\n/ketamine settings set setting:daily_time value:{slot}\n"
+        f"/ketamine-admin studygroup add channel:#console daily:on\n/ketamine-admin settings set setting:daily_time value:{slot}\n"
     )
     assert cli(tmp_path, stdin=setup, env=env, timeout=30).returncode == 0
     posted = cli(tmp_path, stdin="/ketamine mechanism\n", env=env, timeout=30)  # the day's post is due at start
     assert posted.returncode == 0, posted.stderr
     assert "Question of the day" in posted.stdout and "open question of the day" in posted.stdout
-    closed = cli(tmp_path, stdin="/ketamine quiz close-daily\n", env=env, timeout=30)
+    closed = cli(tmp_path, stdin="/ketamine-admin quiz close-daily\n", env=env, timeout=30)
     assert closed.returncode == 0, closed.stderr
     assert "Question of the day closed" in closed.stdout and "the answer is" in closed.stdout
     assert "open question of the day" not in closed.stdout
 
 
 def test_console_accepts_channel_names_and_shows_no_discord_markup(tmp_path: Path) -> None:
-    script = "/ketamine studygroup add channel:#pharm-study\n/ketamine studygroup list\n/ketamine settings show\n"
+    script = "/ketamine-admin studygroup add channel:#pharm-study\n/ketamine studygroup list\n/ketamine settings show\n"
     result = cli(tmp_path, stdin=script, env={"LOG_LEVEL": "WARNING"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("#pharm-study") >= 2

@@ -62,13 +62,13 @@ async def test_show_set_and_history(services: Services) -> None:
     router = services.router
     shown = await router.run(MEMBER, "ketamine", "settings show", {})
     assert shown.title == "Server settings" and "**20**" in [f.value for f in shown.fields][1]
-    refused = await router.run(MEMBER, "ketamine", "settings set", {"setting": "questions", "value": "5"})
+    refused = await router.run(MEMBER, "ketamine-admin", "settings set", {"setting": "questions", "value": "5"})
     assert refused.is_error and "Manage Server" in refused.body
-    bad = await router.run(ADMIN, "ketamine", "settings set", {"setting": "seconds", "value": "999"})
+    bad = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "seconds", "value": "999"})
     assert bad.is_error and "from 5 to 120" in bad.body
-    done = await router.run(ADMIN, "ketamine", "settings set", {"setting": "questions", "value": "5"})
+    done = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "questions", "value": "5"})
     assert done.title == "Setting changed" and done.body == "**Questions per quiz**: default → **5**"
-    await router.run(ADMIN, "ketamine", "settings set", {"setting": "questions", "value": "6"})
+    await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "questions", "value": "6"})
     history = await router.run(MEMBER, "ketamine", "settings history", {})
     lines = history.body.splitlines()
     assert len(lines) == 2 and lines[0].endswith("**Questions per quiz**: 5 → **6**")
@@ -81,7 +81,7 @@ async def test_show_set_and_history(services: Services) -> None:
 async def test_history_names_settings_by_label_not_key(services: Services) -> None:
     router = services.router
     for key, value in (("speed_bonus", "off"), ("daily_window_hours", "6"), ("timezone", "Europe/Berlin")):
-        await router.run(ADMIN, "ketamine", "settings set", {"setting": key, "value": value})
+        await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": key, "value": value})
     body = (await router.run(MEMBER, "ketamine", "settings history", {})).body
     assert "**Time zone**: default → **Europe/Berlin**" in body
     assert "**Question of the day open for (hours)**: default → **6**" in body
@@ -91,10 +91,10 @@ async def test_history_names_settings_by_label_not_key(services: Services) -> No
 
 async def test_all_topics_is_never_a_blank(services: Services) -> None:
     router = services.router
-    await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "risks"})
-    to_all = await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "all"})
+    await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "topics", "value": "risks"})
+    to_all = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "topics", "value": "all"})
     assert to_all.body == "**Topics in the quiz pool**: risks → **all topics**"
-    back = await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "mechanism"})
+    back = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "topics", "value": "mechanism"})
     assert back.body == "**Topics in the quiz pool**: all topics → **mechanism**"
     lines = (await router.run(MEMBER, "ketamine", "settings history", {})).body.splitlines()
     assert [line.split(" · ")[-1] for line in lines] == [
@@ -107,22 +107,22 @@ async def test_all_topics_is_never_a_blank(services: Services) -> None:
 
 async def test_history_dates_carry_the_time(services: Services) -> None:
     now_s = services.quiz.clock.now_ms() // 1000
-    await services.router.run(ADMIN, "ketamine", "settings set", {"setting": "points", "value": "50"})
+    await services.router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "points", "value": "50"})
     line = (await services.router.run(MEMBER, "ketamine", "settings history", {})).body
     assert line.startswith(f"<t:{now_s}:F> · <@{ADMIN.user_id}> · ")  # Discord's full date and time style
 
 
 async def test_setting_the_current_value_says_unchanged_and_records_nothing(services: Services) -> None:
     router = services.router
-    first = await router.run(ADMIN, "ketamine", "settings set", {"setting": "seconds", "value": "30"})
-    again = await router.run(ADMIN, "ketamine", "settings set", {"setting": "seconds", "value": " 30 "})
+    first = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "seconds", "value": "30"})
+    again = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "seconds", "value": " 30 "})
     assert first.title == "Setting changed" and again.title == "Setting unchanged" and not again.is_error
     assert again.body == "**Seconds per question** is already **30**; nothing was changed or recorded."
     default = str(services.server_settings.defaults.questions)
-    as_default = await router.run(ADMIN, "ketamine", "settings set", {"setting": "questions", "value": default})
+    as_default = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "questions", "value": default})
     assert as_default.title == "Setting unchanged"
-    await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "risks,mechanism"})
-    same_pool = await router.run(ADMIN, "ketamine", "settings set", {"setting": "topics", "value": "risks, mechanism"})
+    await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "topics", "value": "risks,mechanism"})
+    same_pool = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "topics", "value": "risks, mechanism"})
     assert same_pool.title == "Setting unchanged"
     assert await services.server_settings.repo.history_size(10) == 2
     assert await services.server_settings.repo.values(10) == {"seconds": "30", "topics": "risks,mechanism"}
@@ -132,7 +132,7 @@ async def test_history_pages_instead_of_cutting_at_fifteen(services: Services) -
     router, clock = services.router, services.quiz.clock
     assert isinstance(clock, FakeClock)
     for n in range(23):
-        await router.run(ADMIN, "ketamine", "settings set", {"setting": "questions", "value": str(20 + n)})
+        await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "questions", "value": str(20 + n)})
         await clock.advance(60_000)
     first = await router.run(MEMBER, "ketamine", "settings history", {})
     assert len(first.body.splitlines()) == 10 and first.body.splitlines()[0].endswith("41 → **42**")
@@ -163,7 +163,7 @@ async def test_history_pages_instead_of_cutting_at_fifteen(services: Services) -
 async def test_quiz_uses_the_server_settings(services: Services) -> None:
     router = services.router
     for key, value in (("questions", "4"), ("topics", "risks"), ("points", "50"), ("speed_bonus", "off")):
-        await router.run(ADMIN, "ketamine", "settings set", {"setting": key, "value": value})
+        await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": key, "value": value})
     started = await router.run(MEMBER, "ketamine", "quiz start", {})
     assert "4 questions" in started.body and "score 50 points." in started.body
     (session,) = await services.quiz.quizzes.running()

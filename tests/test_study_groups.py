@@ -29,15 +29,15 @@ def foreign_channel(services: Services) -> None:
 
 async def test_only_manage_server_changes_study_groups(services: Services) -> None:
     router = services.router
-    refused = await router.run(member(), "ketamine", "studygroup add", {"channel": STUDY})
+    refused = await router.run(member(), "ketamine-admin", "studygroup add", {"channel": STUDY})
     assert refused.is_error and "Manage Server" in refused.body
-    refused = await router.run(member(), "ketamine", "studygroup remove", {"channel": STUDY})
+    refused = await router.run(member(), "ketamine-admin", "studygroup remove", {"channel": STUDY})
     assert refused.is_error and "Manage Server" in refused.body
     assert await services.study.repo.of_guild(GUILD) == []
 
 
 async def test_channel_of_another_server_is_refused(services: Services) -> None:
-    reply = await services.router.run(admin(), "ketamine", "studygroup add", {"channel": FOREIGN})
+    reply = await services.router.run(admin(), "ketamine-admin", "studygroup add", {"channel": FOREIGN})
     assert reply.is_error and "not a channel of this server" in reply.body
     assert await services.study.repo.get(FOREIGN) is None
 
@@ -45,7 +45,7 @@ async def test_channel_of_another_server_is_refused(services: Services) -> None:
 async def test_add_list_remove_and_quiz_placement(services: Services) -> None:
     router = services.router
     added = await router.run(
-        admin(), "ketamine", "studygroup add", {"channel": f"<#{STUDY}>", "topic": "risks", "daily": "on"}
+        admin(), "ketamine-admin", "studygroup add", {"channel": f"<#{STUDY}>", "topic": "risks", "daily": "on"}
     )
     assert added.title == "Study group saved"
     listed = await router.run(member(), "ketamine", "studygroup list", {})
@@ -61,9 +61,9 @@ async def test_add_list_remove_and_quiz_placement(services: Services) -> None:
     asked = await services.quiz.quizzes.asked_questions(session.id)
     assert session.topic == "risks" and {bank[q.question_id].topic for q in asked} == {"risks"}
 
-    removed = await router.run(admin(), "ketamine", "studygroup remove", {"channel": STUDY})
+    removed = await router.run(admin(), "ketamine-admin", "studygroup remove", {"channel": STUDY})
     assert removed.title == "Study group removed"
-    again = await router.run(admin(), "ketamine", "studygroup remove", {"channel": STUDY})
+    again = await router.run(admin(), "ketamine-admin", "studygroup remove", {"channel": STUDY})
     assert again.is_error and "not a study-group channel" in again.body
     anywhere = await router.run(member(channel=OTHER), "ketamine", "quiz start", {})
     assert not anywhere.is_error

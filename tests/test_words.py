@@ -62,7 +62,7 @@ def test_no_count_word_is_built_by_hand_in_the_bot() -> None:
 
 async def test_a_one_question_quiz_with_one_player_and_one_answer(services: Services) -> None:
     router = services.router
-    await router.run(ADMIN, "ketamine", "settings set", {"setting": "points", "value": "10"})
+    await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "points", "value": "10"})
     started = await router.run(ADMIN, "ketamine", "quiz start", {"questions": 1})
     assert started.body.startswith("1 question, ") and "score 10 points" in started.body
     publisher = services.quiz.publisher

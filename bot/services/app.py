@@ -38,7 +38,9 @@ class App:
             db.describe(),
             await db.schema_version(),
         )
-        return cls(settings=settings, library=library, content=content, db=db, facts=InstallationFacts(MetaRepository(db)))
+        return cls(
+            settings=settings, library=library, content=content, db=db, facts=InstallationFacts(MetaRepository(db))
+        )
 
     async def close(self) -> None:
         await self.db.close()

@@ -6,11 +6,29 @@ so both always offer the same commands with the same rules.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from bot.core.reply import Reply
+
+if TYPE_CHECKING:
+    from bot.core.content.library import ContentModule
+
+OptionValue = str | int
+"""An option's value once the router has checked it (users and channels are ids)."""
 OptionKind = Literal["string", "integer", "user", "channel"]
 """``user`` and ``channel`` are picked in Discord; their value is the id (a mention or digits in the console)."""
+
+ADMIN_SUFFIX = "-admin"
+"""The admin commands of module ``ketamine`` form their own top-level command, ``/ketamine-admin``: Discord applies
+a default permission (Manage Server) and DM availability only to top-level commands, so only there are they hidden
+from members who cannot use them. The services check the permission on every call all the same."""
+
+
+def admin_group(module_id: str) -> str:
+    return module_id + ADMIN_SUFFIX
+
 
 SUBGROUP_DESCRIPTIONS = {
     "quiz": "Quizzes in this channel: start, stop, status",
@@ -18,6 +36,9 @@ SUBGROUP_DESCRIPTIONS = {
     "studygroup": "Study-group channels: add, remove, list",
     "privacy": "Your data: export it or delete it",
 }
+
+
+Handler = Callable[["Caller", "ContentModule", Mapping[str, OptionValue]], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,17 @@ class CommandSpec:
     description: str
     options: tuple[OptionSpec, ...] = field(default=())
     guild_only: bool = False
+    handler: Handler | None = field(default=None, compare=False, repr=False)
+    """The use case that runs the command: the router calls it with the caller, the module and checked options."""
+
+    @property
+    def module(self) -> str:
+        """The content module the command belongs to (its group, or the group of its admin commands)."""
+        return self.group.removesuffix(ADMIN_SUFFIX)
+
+    @property
+    def admin(self) -> bool:
+        return self.group.endswith(ADMIN_SUFFIX)
 
     @property
     def path(self) -> str:

@@ -6,13 +6,12 @@ from collections.abc import Mapping, Sequence
 
 from bot.core import render
 from bot.core.actions import OpenTopic, ShowIndex, ShowPage, ShowSection
-from bot.core.content.library import ContentLibrary, ContentModule
+from bot.core.content.library import ContentLibrary, ContentModule, TopicCommand
 from bot.core.content.search import MAX_QUERY, SearchIndex, clean_query
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.reply import Reply
-from bot.services.catalog import CommandSpec, OptionSpec
+from bot.services.catalog import Caller, CommandSpec, Handler, OptionSpec, OptionValue
 
-OptionValue = str | int
 ContentAction = ShowPage | ShowSection | ShowIndex | OpenTopic
 
 
@@ -44,9 +43,16 @@ class ContentService:
                         choices=choices,
                     ),
                 )
-            specs.append(CommandSpec(module.id, command.name, command.description, options))
+            specs.append(
+                CommandSpec(module.id, command.name, command.description, options, handler=self._shows(command))
+            )
         specs += [
-            CommandSpec(module.id, "topics", f"Every {module.info.name} topic, with a menu to open each"),
+            CommandSpec(
+                module.id,
+                "topics",
+                f"Every {module.info.name} topic, with a menu to open each",
+                handler=self.show_index,
+            ),
             CommandSpec(
                 module.id,
                 "search",
@@ -61,28 +67,34 @@ class ContentService:
                         autocomplete=True,
                     ),
                 ),
+                handler=self.search_command,
             ),
-            CommandSpec(module.id, "sources", "Every reference cited in this module, in full"),
+            CommandSpec(
+                module.id, "sources", "Every reference cited in this module, in full", handler=self.show_sources
+            ),
         ]
         return specs
 
     # Use cases -----------------------------------------------------------------------------------
 
-    def run(self, module_id: str, name: str, options: Mapping[str, OptionValue]) -> Reply:
-        """Run a content command by name; every option value is checked here, whatever the adapter."""
-        module = self.module(module_id)
-        if name == "topics":
-            return render.index(module)
-        if name == "sources":
-            return render.page(module, "s", 0)
-        if name == "search":
-            return self.search(module, str(options.get("query", "")))
-        command = module.command(name)
-        if command is None:
-            raise NotFound(f"/{module.id} has no `{name}` command. Use /{module.id} topics to see them all.")
-        raw = options.get(module.info.variant_option)
-        variant = None if raw is None else str(raw).strip().lower()
-        return render.page(module, render.document_for_command(command, variant, module), 0)
+    def _shows(self, command: TopicCommand) -> Handler:
+        """The handler of one topic command (its variant option picks a part, e.g. effects kind:physical)."""
+
+        async def show_topic(caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+            raw = options.get(module.info.variant_option)
+            variant = None if raw is None else str(raw).strip().lower()
+            return render.page(module, render.document_for_command(command, variant, module), 0)
+
+        return show_topic
+
+    async def show_index(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        return render.index(module)
+
+    async def show_sources(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        return render.page(module, "s", 0)
+
+    async def search_command(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        return self.search(module, str(options.get("query", "")))
 
     def search(self, module: ContentModule, query: str) -> Reply:
         outcome = self._search[module.id].search(query)

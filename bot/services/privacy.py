@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.core.actions import ForgetMe
 from bot.core.content.library import ContentModule
@@ -12,7 +12,7 @@ from bot.core.errors import InvalidInput
 from bot.core.render import footer
 from bot.core.reply import Attachment, Button, Reply
 from bot.core.words import plural
-from bot.services.catalog import Caller, CommandSpec
+from bot.services.catalog import Caller, CommandSpec, OptionValue
 from bot.services.clock import Clock
 from bot.services.scheduler import Scheduler
 from bot.storage.database import Database
@@ -20,7 +20,6 @@ from bot.storage.repositories.privacy import PrivacyRepository
 
 log = logging.getLogger(__name__)
 
-PRIVACY_COMMANDS = ("privacy export", "privacy forget")
 PURGE_EVERY_MS = 3_600_000
 DAY_MS = 86_400_000
 JOB = "privacy-purge"
@@ -42,24 +41,35 @@ class PrivacyService:
 
     def command_specs(self, module: ContentModule) -> list[CommandSpec]:
         return [
-            CommandSpec(module.id, "privacy export", "Get everything this bot stores about you, as a JSON file"),
-            CommandSpec(module.id, "privacy forget", "Delete your answers, scores and stats in every server"),
+            CommandSpec(
+                module.id,
+                "privacy export",
+                "Get everything this bot stores about you, as a JSON file",
+                handler=self.export,
+            ),
+            CommandSpec(
+                module.id,
+                "privacy forget",
+                "Delete your answers, scores and stats in every server",
+                handler=self.ask_to_forget,
+            ),
         ]
 
-    async def run(self, caller: Caller, module: ContentModule, name: str) -> Reply:
-        if name == "privacy export":
-            data = await self.repo.export(caller.user_id)
-            counts = ", ".join(_count(key, len(rows)) for key, rows in data.items())
-            document = {"user_id": caller.user_id, "exported_ms": self.clock.now_ms(), **data}
-            return Reply(
-                title="Your data",
-                body=f"Everything stored about you: {counts}. The file is attached; only you can see this.",
-                footer=footer(module),
-                ephemeral=True,
-                attachment=Attachment(
-                    filename=f"ketamine-study-bot-{caller.user_id}.json", text=json.dumps(document, indent=2)
-                ),
-            )
+    async def export(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        data = await self.repo.export(caller.user_id)
+        counts = ", ".join(_count(key, len(rows)) for key, rows in data.items())
+        document = {"user_id": caller.user_id, "exported_ms": self.clock.now_ms(), **data}
+        return Reply(
+            title="Your data",
+            body=f"Everything stored about you: {counts}. The file is attached; only you can see this.",
+            footer=footer(module),
+            ephemeral=True,
+            attachment=Attachment(
+                filename=f"ketamine-study-bot-{caller.user_id}.json", text=json.dumps(document, indent=2)
+            ),
+        )
+
+    async def ask_to_forget(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         return Reply(
             title="Delete your data?",
             body=(

@@ -16,12 +16,11 @@ from bot.core.errors import InvalidInput, NotFound, UserFacingError
 from bot.core.reply import Reply
 from bot.core.words import plural
 from bot.services.app import App
-from bot.services.catalog import Caller, CommandSpec, OptionSpec
-from bot.services.content import OptionValue
-from bot.services.privacy import PRIVACY_COMMANDS, PrivacyService
-from bot.services.quiz import QUIZ_COMMANDS, QuizService
-from bot.services.server_settings import SETTINGS_COMMANDS, SettingsService
-from bot.services.study import STUDY_COMMANDS, StudyService
+from bot.services.catalog import ADMIN_SUFFIX, Caller, CommandSpec, OptionSpec, OptionValue
+from bot.services.privacy import PrivacyService
+from bot.services.quiz import QuizService
+from bot.services.server_settings import SettingsService
+from bot.services.study import StudyService
 
 RESTARTING = "The bot is restarting. Try again in a few seconds; nothing you did before was lost."
 
@@ -55,7 +54,14 @@ class Router:
 
     @property
     def groups(self) -> list[str]:
-        return list(self.app.library.modules)
+        """Every top-level command: one per module, then its admin commands' group where it has any."""
+        return list(dict.fromkeys(spec.group for spec in sorted(self._specs.values(), key=lambda s: s.admin)))
+
+    def group_description(self, group: str) -> str:
+        module = self.app.content.module(group.removesuffix(ADMIN_SUFFIX))
+        if group == module.id:
+            return module.info.description
+        return f"{module.info.name}: server set-up for admins (Manage Server)"[:100]
 
     def specs(self, group: str | None = None) -> list[CommandSpec]:
         return [s for s in self._specs.values() if group is None or s.group == group]
@@ -126,17 +132,11 @@ class Router:
             if spec.guild_only and caller.guild_id is None:
                 raise InvalidInput(f"{spec.path} works only in a server, not in direct messages.")
             checked = self.check_options(spec, options)
-            if name in QUIZ_COMMANDS and self.quiz is not None:
-                return await self.quiz.run(caller, self.app.content.module(group), name, checked)
-            if name in SETTINGS_COMMANDS and self.server_settings is not None:
-                return await self.server_settings.run(caller, self.app.content.module(group), name, checked)
-            if name in STUDY_COMMANDS and self.study is not None:
-                return await self.study.run(caller, self.app.content.module(group), name, checked)
-            if name in PRIVACY_COMMANDS and self.privacy is not None:
-                return await self.privacy.run(caller, self.app.content.module(group), name)
-            return self.app.content.run(group, name, checked)
+            if spec.handler is None:
+                raise NotFound(f"{spec.path} is not available here.")
+            return await spec.handler(caller, self.app.content.module(spec.module), checked)
         except UserFacingError as exc:
-            return render.error(exc.message, self.app.library.module(group))
+            return render.error(exc.message, self.app.library.module(group.removesuffix(ADMIN_SUFFIX)))
 
     async def _press(self, caller: Caller, action: str, values: Sequence[str] = ()) -> Reply:
         try:
@@ -162,7 +162,7 @@ class Router:
         spec = self._specs.get((group, name))
         if spec is None or (found := spec.option(option)) is None or not found.autocomplete:
             return []
-        return self.app.content.autocomplete(group, typed)
+        return self.app.content.autocomplete(spec.module, typed)
 
 
 def _check_value(spec: CommandSpec, option: OptionSpec, raw: object) -> OptionValue:

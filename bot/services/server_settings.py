@@ -11,13 +11,12 @@ from bot.core.errors import InvalidInput, NotFound
 from bot.core.render import footer, quote
 from bot.core.reply import Button, Reply, ReplyField
 from bot.core.words import plural
-from bot.services.catalog import Caller, CommandSpec, OptionSpec
+from bot.services.catalog import Caller, CommandSpec, OptionSpec, OptionValue, admin_group
 from bot.services.clock import Clock
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.repositories.settings import SettingChange, SettingsRepository
 
-SETTINGS_COMMANDS = ("settings show", "settings set", "settings history")
 HISTORY_PAGE = 10
 """Changes per history page: ten lines of date, member, setting and two values stay far inside one embed."""
 VALUE_CHARS = 80
@@ -45,28 +44,38 @@ class SettingsService:
 
     def command_specs(self, module: ContentModule) -> list[CommandSpec]:
         return [
-            CommandSpec(module.id, "settings show", "This server's quiz settings", guild_only=True),
             CommandSpec(
-                module.id,
+                module.id, "settings show", "This server's quiz settings", guild_only=True, handler=self.show_command
+            ),
+            CommandSpec(
+                admin_group(module.id),
                 "settings set",
-                "Change a setting (Manage Server)",
+                "Change a setting of this server's quizzes",
                 (
                     OptionSpec("setting", "Which setting", required=True, choices=tuple(core.SPECS)),
                     OptionSpec("value", "The new value", required=True, min_length=1, max_length=200),
                 ),
                 guild_only=True,
+                handler=self.set_command,
             ),
-            CommandSpec(module.id, "settings history", "Who changed which setting, and when", guild_only=True),
+            CommandSpec(
+                module.id,
+                "settings history",
+                "Who changed which setting, and when",
+                guild_only=True,
+                handler=self.history_command,
+            ),
         ]
 
-    async def run(self, caller: Caller, module: ContentModule, name: str, options: Mapping[str, str | int]) -> Reply:
-        if caller.guild_id is None:
-            raise InvalidInput("Settings belong to a server; use this command in one.")
-        if name == "settings set":
-            return await self.set(caller, module, str(options["setting"]), str(options["value"]))
-        if name == "settings history":
-            return await self.history(caller.guild_id, module)
-        return await self.show(caller.guild_id, module)
+    async def show_command(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        return await self.show(_guild(caller), module)
+
+    async def set_command(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        _guild(caller)
+        return await self.set(caller, module, str(options["setting"]), str(options["value"]))
+
+    async def history_command(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        return await self.history(_guild(caller), module)
 
     async def turn_page(self, caller: Caller, module: ContentModule, page: int) -> Reply:
         """A history pager click: the page is checked against the clicker's own server's history."""
@@ -162,3 +171,9 @@ def _pager(module_id: str, page: int, pages: int) -> list[Button]:
             disabled=page == pages - 1,
         ),
     ]
+
+
+def _guild(caller: Caller) -> int:
+    if caller.guild_id is None:
+        raise InvalidInput("Settings belong to a server; use this command in one.")
+    return caller.guild_id

@@ -8,13 +8,12 @@ from bot.core.content.library import ContentModule
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.render import footer
 from bot.core.reply import Reply
-from bot.services.catalog import Caller, CommandSpec, OptionSpec
+from bot.services.catalog import Caller, CommandSpec, OptionSpec, OptionValue, admin_group
 from bot.services.clock import Clock
 from bot.services.publisher import Publisher
 from bot.storage.database import Database
 from bot.storage.repositories.study import StudyChannel, StudyRepository
 
-STUDY_COMMANDS = ("studygroup add", "studygroup remove", "studygroup list")
 MAX_STUDY_CHANNELS = 25
 
 
@@ -28,9 +27,9 @@ class StudyService:
         channel = OptionSpec("channel", "A text channel of this server", kind="channel", required=True)
         return [
             CommandSpec(
-                module.id,
+                admin_group(module.id),
                 "studygroup add",
-                "Make a channel a study group, or change its topic and daily question (Manage Server)",
+                "Make a channel a study group, or change its topic and daily question",
                 (
                     channel,
                     OptionSpec(
@@ -41,32 +40,38 @@ class StudyService:
                     OptionSpec("daily", "Post a question of the day there", choices=("on", "off")),
                 ),
                 guild_only=True,
+                handler=self.add_command,
+            ),
+            CommandSpec(
+                admin_group(module.id),
+                "studygroup remove",
+                "Stop using a channel as a study group",
+                (channel,),
+                guild_only=True,
+                handler=self.remove_command,
             ),
             CommandSpec(
                 module.id,
-                "studygroup remove",
-                "Stop using a channel as a study group (Manage Server)",
-                (channel,),
+                "studygroup list",
+                "This server's study-group channels",
                 guild_only=True,
+                handler=self.list_command,
             ),
-            CommandSpec(module.id, "studygroup list", "This server's study-group channels", guild_only=True),
         ]
 
-    async def run(self, caller: Caller, module: ContentModule, name: str, options: Mapping[str, str | int]) -> Reply:
-        if caller.guild_id is None:
-            raise InvalidInput("Study groups belong to a server; use this command in one.")
-        if name == "studygroup list":
-            return await self.list(caller.guild_id, module)
-        if not caller.can_manage_guild:
-            raise InvalidInput("Only members with the Manage Server permission can change study groups.")
+    async def list_command(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        return await self.list(_guild(caller), module)
+
+    async def add_command(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        _manager(caller)
+        return await self.add(caller, module, int(options["channel"]), options.get("topic"), options.get("daily"))
+
+    async def remove_command(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        guild_id = _manager(caller)
         channel_id = int(options["channel"])
-        if name == "studygroup remove":
-            if not await self.repo.remove(caller.guild_id, channel_id):
-                raise NotFound(f"<#{channel_id}> is not a study-group channel here.")
-            return Reply(
-                title="Study group removed", body=f"<#{channel_id}> is no longer a study group.", ephemeral=True
-            )
-        return await self.add(caller, module, channel_id, options.get("topic"), options.get("daily"))
+        if not await self.repo.remove(guild_id, channel_id):
+            raise NotFound(f"<#{channel_id}> is not a study-group channel here.")
+        return Reply(title="Study group removed", body=f"<#{channel_id}> is no longer a study group.", ephemeral=True)
 
     async def add(self, caller: Caller, module: ContentModule, channel_id: int, topic: object, daily: object) -> Reply:
         assert caller.guild_id is not None
@@ -107,3 +112,16 @@ def _line(channel: StudyChannel, module: ContentModule) -> str:
         f"- <#{channel.channel_id}> · topic: {topic.title if topic else 'any'} · "
         f"question of the day: {'on' if channel.daily else 'off'}"
     )
+
+
+def _guild(caller: Caller) -> int:
+    if caller.guild_id is None:
+        raise InvalidInput("Study groups belong to a server; use this command in one.")
+    return caller.guild_id
+
+
+def _manager(caller: Caller) -> int:
+    guild_id = _guild(caller)
+    if not caller.can_manage_guild:
+        raise InvalidInput("Only members with the Manage Server permission can change study groups.")
+    return guild_id

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.core import render
 from bot.core.content.library import ContentLibrary
 from bot.discord_app.sync import SyncMode
 from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, bot_settings, running_bot
@@ -58,8 +59,8 @@ def assert_clean(fake: FakeDiscord) -> None:
 async def test_bot_registers_the_ketamine_group(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, bot_settings(tmp_path)) as bot:
         assert [g.id for g in bot.guilds] == [GUILD_ID]
-    (group,) = fake.global_commands
-    assert group["name"] == "ketamine"
+    group, admin = fake.global_commands
+    assert group["name"] == "ketamine" and admin["name"] == "ketamine-admin"
     names = [o["name"] for o in group["options"]]
     assert names == [
         *TOPIC_COMMANDS,
@@ -73,6 +74,7 @@ async def test_bot_registers_the_ketamine_group(fake: FakeDiscord, tmp_path: Pat
         "studygroup",
         "privacy",
     ]
+    assert [o["name"] for o in admin["options"]] == ["quiz", "settings", "studygroup"]
     effects = next(o for o in group["options"] if o["name"] == "effects")
     assert [c["value"] for c in effects["options"][0]["choices"]] == ["physical", "psychological", "both"]
     search = next(o for o in group["options"] if o["name"] == "search")
@@ -99,14 +101,19 @@ async def test_sync_only_when_the_tree_changed(fake: FakeDiscord, tmp_path: Path
     async with running_bot(fake, bot_settings(tmp_path, content_dir=content)):
         pass
     assert fake.sync_count == 3
-    assert sorted(c["name"] for c in fake.global_commands) == ["caffeine", "ketamine"]
+    assert sorted(c["name"] for c in fake.global_commands) == [
+        "caffeine",
+        "caffeine-admin",
+        "ketamine",
+        "ketamine-admin",
+    ]
 
 
 async def test_dev_guild_sync_goes_to_that_guild_only(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, bot_settings(tmp_path, dev_guild_id=GUILD_ID)):
         pass
     assert fake.global_commands == []
-    assert [c["name"] for c in fake.guild_commands[GUILD_ID]] == ["ketamine"]
+    assert [c["name"] for c in fake.guild_commands[GUILD_ID]] == ["ketamine", "ketamine-admin"]
 
 
 @pytest.mark.parametrize(
@@ -220,12 +227,12 @@ async def test_forged_button_gets_a_clear_refusal(fake: FakeDiscord, tmp_path: P
 async def test_unexpected_error_shows_a_code_not_a_traceback(
     fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with running_bot(fake, bot_settings(tmp_path)) as bot:
+    async with running_bot(fake, bot_settings(tmp_path)):
 
         def explode(*args: object, **kwargs: object) -> object:
             raise ZeroDivisionError("boom")
 
-        monkeypatch.setattr(bot.router.app.content, "run", explode)
+        monkeypatch.setattr(render, "page", explode)  # what every topic command calls
         response, _ = await invoke(fake, "ketamine overview")
     text = embed_of(response)["description"]
     assert response["data"]["flags"] & EPHEMERAL

@@ -88,10 +88,11 @@ async def test_sync_command_pushes_globally_or_to_one_guild(fake_discord: FakeDi
     }
     to_guild = await asyncio.to_thread(cli, tmp_path, "sync", "--guild", "777", env=env)
     assert to_guild.returncode == 0, to_guild.stderr
-    assert [c["name"] for c in fake_discord.guild_commands[777]] == ["ketamine"] and fake_discord.global_commands == []
+    assert [c["name"] for c in fake_discord.guild_commands[777]] == ["ketamine", "ketamine-admin"]
+    assert fake_discord.global_commands == []
     globally = await asyncio.to_thread(cli, tmp_path, "sync", env=env)
     assert globally.returncode == 0, globally.stderr
-    assert [c["name"] for c in fake_discord.global_commands] == ["ketamine"]
+    assert [c["name"] for c in fake_discord.global_commands] == ["ketamine", "ketamine-admin"]
     assert fake_discord.identify_count == 0, "sync talks REST only; it never connects to the gateway"
 
 

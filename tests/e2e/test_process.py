@@ -23,7 +23,7 @@ async def test_the_bot_process_connects_registers_and_answers(fake_discord: Fake
         assert response["data"]["embeds"][0]["title"].startswith("Mechanism")
     finally:
         await bot.terminate()
-    assert "synced 1 top-level commands (global)" in bot.log
+    assert "synced 2 top-level commands (global)" in bot.log
     frozen = re.search(r"start-up done: (\d+) objects kept out of garbage collection", bot.log)
     assert frozen and int(frozen[1]) > 10_000, "the process freezes what it built at start-up"
     assert "Traceback" not in bot.log

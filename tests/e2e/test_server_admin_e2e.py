@@ -44,27 +44,27 @@ async def test_settings_need_manage_server_even_if_discord_lets_the_command_thro
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
     async with running_bot(fake, bot_settings(tmp_path)):
-        refused = await run(fake, "ketamine settings set", setting="seconds", value="30")
+        refused = await run(fake, "ketamine-admin settings set", setting="seconds", value="30")
         assert refused["data"]["flags"] & EPHEMERAL and "Manage Server" in text_of(refused)
-        bad = await run(fake, "ketamine settings set", manage=True, setting="seconds", value="3")
+        bad = await run(fake, "ketamine-admin settings set", manage=True, setting="seconds", value="3")
         assert "from 5 to 120" in text_of(bad)
-        done = await run(fake, "ketamine settings set", manage=True, setting="seconds", value="30")
+        done = await run(fake, "ketamine-admin settings set", manage=True, setting="seconds", value="30")
         assert embed(done["data"])["title"] == "Setting changed"
         shown = await run(fake, "ketamine settings show")
         assert any(f["value"].startswith("**30**") for f in embed(shown["data"])["fields"])
         history = await run(fake, "ketamine settings history")
         assert "**Seconds per question**: default → **30**" in text_of(history)
         blocked = await fake.invoke(
-            "ketamine studygroup add",
+            "ketamine-admin studygroup add",
             {"channel": STUDY},
             guild_id=GUILD_ID,
             channel_id=CHANNEL_ID,
             member=fake.make_member(3, "m3"),
         )
         assert "Manage Server" in text_of(await blocked.response(5))
-        foreign = await run(fake, "ketamine studygroup add", manage=True, **{"channel": 9_999})
+        foreign = await run(fake, "ketamine-admin studygroup add", manage=True, **{"channel": 9_999})
         assert "text channel of this server" in text_of(foreign)
-        added = await run(fake, "ketamine studygroup add", manage=True, **{"channel": STUDY, "topic": "risks"})
+        added = await run(fake, "ketamine-admin studygroup add", manage=True, **{"channel": STUDY, "topic": "risks"})
         assert embed(added["data"])["title"] == "Study group saved"
         elsewhere = await run(fake, "ketamine quiz start", user=4)
         assert f"<#{STUDY}>" in text_of(elsewhere)
@@ -77,8 +77,8 @@ async def test_settings_history_pages_in_place(fake: FakeDiscord, tmp_path: Path
     """Older and Newer edit the history message (ephemeral, so only its reader sees it) instead of piling up."""
     async with running_bot(fake, bot_settings(tmp_path)):
         for n in range(11):
-            await run(fake, "ketamine settings set", manage=True, setting="questions", value=str(30 + n))
-        same = await run(fake, "ketamine settings set", manage=True, setting="questions", value="40")
+            await run(fake, "ketamine-admin settings set", manage=True, setting="questions", value=str(30 + n))
+        same = await run(fake, "ketamine-admin settings set", manage=True, setting="questions", value="40")
         assert embed(same["data"])["title"] == "Setting unchanged"
         member = fake.make_member(3, "m3")
         handle = await fake.invoke("ketamine settings history", guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=member)
@@ -101,8 +101,8 @@ async def test_question_of_the_day_after_a_restart_between_the_schedule_and_the_
     settings = bot_settings(tmp_path)
     async with running_bot(fake, settings, clock=clock):
         for key, value in (("timezone", "Europe/Berlin"), ("daily_time", "09:00")):
-            await run(fake, "ketamine settings set", manage=True, setting=key, value=value)
-        await run(fake, "ketamine studygroup add", manage=True, **{"channel": STUDY, "daily": "on"})
+            await run(fake, "ketamine-admin settings set", manage=True, setting=key, value=value)
+        await run(fake, "ketamine-admin studygroup add", manage=True, **{"channel": STUDY, "daily": "on"})
     # The bot is down at 09:00 Berlin time (08:00 UTC) and comes back at 09:30.
     await clock.advance(90 * 60 * 1000)
     async with running_bot(fake, settings, clock=clock):
@@ -166,7 +166,7 @@ async def test_names_echoed_by_the_bot_cannot_ping(fake: FakeDiscord, tmp_path: 
 
 async def test_removal_from_a_server_starts_its_grace_period(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, bot_settings(tmp_path)) as bot:
-        await run(fake, "ketamine settings set", manage=True, setting="questions", value="5")
+        await run(fake, "ketamine-admin settings set", manage=True, setting="questions", value="5")
         fake.remove_guild(GUILD_ID)
 
         async def departed() -> list[Any]:
@@ -183,3 +183,30 @@ async def test_removal_from_a_server_starts_its_grace_period(fake: FakeDiscord, 
                 break
             await asyncio.sleep(0.05)
         assert await departed() == []
+
+
+async def test_admin_commands_are_a_top_level_command_discord_hides_from_members(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """Discord applies a default permission and DM availability only to top-level commands: the admin commands
+    live under /ketamine-admin, registered for Manage Server and servers only; /ketamine keeps no admin command."""
+    async with running_bot(fake, bot_settings(tmp_path)):
+        commands = {c["name"]: c for c in fake.global_commands}
+    assert set(commands) == {"ketamine", "ketamine-admin"}
+    admin, public = commands["ketamine-admin"], commands["ketamine"]
+    assert int(admin["default_member_permissions"]) == MANAGE_GUILD
+    assert admin.get("dm_permission") is False or admin.get("contexts") == [0]
+    assert public.get("default_member_permissions") is None
+
+    def leaves(command: dict[str, Any]) -> set[str]:
+        found = set()
+        for option in command.get("options", []):
+            if option["type"] == 2:  # a subcommand group
+                found |= {f"{option['name']} {sub['name']}" for sub in option.get("options", [])}
+            elif option["type"] == 1:
+                found.add(option["name"])
+        return found
+
+    assert leaves(admin) == {"settings set", "studygroup add", "studygroup remove", "quiz close-daily"}
+    assert not leaves(public) & leaves(admin)
+    assert {"settings show", "settings history", "studygroup list", "quiz start", "quiz stop"} <= leaves(public)

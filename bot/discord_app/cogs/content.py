@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.discord_app import replies
 from bot.discord_app.caller import caller_of
-from bot.services.catalog import SUBGROUP_DESCRIPTIONS, CommandSpec, OptionSpec
+from bot.services.catalog import ADMIN_SUFFIX, SUBGROUP_DESCRIPTIONS, CommandSpec, OptionSpec
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import StudyBot
@@ -30,8 +30,7 @@ class ContentCog(commands.Cog):
     async def cog_load(self) -> None:
         router = self.bot.router
         for group_name in router.groups:
-            module = router.app.library.modules[group_name]
-            group = app_commands.Group(name=group_name, description=module.info.description)
+            group = _group(group_name, router.group_description(group_name), admin=group_name.endswith(ADMIN_SUFFIX))
             subgroups: dict[str, app_commands.Group] = {}
             for spec in router.specs(group_name):
                 parent, _, leaf = spec.name.rpartition(" ")
@@ -94,6 +93,20 @@ class ContentCog(commands.Cog):
             return [app_commands.Choice(name=label, value=label) for label in labels]
 
         return complete
+
+
+def _group(name: str, description: str, *, admin: bool) -> app_commands.Group:
+    """A top-level command. An admin group is shown only to members with Manage Server by default (server admins
+    may change that in Discord's settings, which is why the services check the permission again) and never in
+    direct messages."""
+    if not admin:
+        return app_commands.Group(name=name, description=description)
+    return app_commands.Group(
+        name=name,
+        description=description,
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
 
 def _plain(value: Any) -> Any:

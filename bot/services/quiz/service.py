@@ -28,13 +28,13 @@ from bot.core.quiz.state import QuizState
 from bot.core.reply import Reply
 from bot.core.words import plural
 from bot.services.app import App
-from bot.services.catalog import Caller, CommandSpec
+from bot.services.catalog import Caller, CommandSpec, OptionValue
 from bot.services.clock import Clock
 from bot.services.publisher import Publisher
 from bot.services.quiz import boards
 from bot.services.quiz.answer_writer import AnswerWriter
 from bot.services.quiz.runner import QuizRunner
-from bot.services.quiz.specs import quiz_specs
+from bot.services.quiz.specs import QuizHandlers, quiz_specs
 from bot.services.quiz.starting import new_daily, new_quiz
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService
@@ -95,28 +95,26 @@ class QuizService:
         self.runner.publisher = publisher
 
     def command_specs(self, module: ContentModule) -> list[CommandSpec]:
-        return quiz_specs(module, self.defaults.rules.question_count)
+        handlers = QuizHandlers(
+            start=self.start,
+            stop=self.stop,
+            status=self.status,
+            close_daily=self.close_daily,
+            leaderboard=self.leaderboard,
+            stats=self.stats,
+        )
+        return quiz_specs(module, self.defaults.rules.question_count, handlers)
 
-    async def run(self, caller: Caller, module: ContentModule, name: str, options: Mapping[str, str | int]) -> Reply:
-        if name == "quiz start":
-            return await self.start(caller, module, options)
-        if name == "quiz stop":
-            return await self.stop(caller)
-        if name == "quiz close-daily":
-            return await self.close_daily(caller)
-        if name == "quiz status":
-            return await self.status(caller, module)
-        if name == "leaderboard":
-            return await boards.leaderboard(
-                self.answers, self.writer, self.clock, caller, module, options.get("scope") == "channel"
-            )
-        if name == "stats":
-            return await boards.stats(self.answers, self.writer, caller, module, options.get("member"))
-        raise NotFound(f"/{module.id} has no `{name}` quiz command.")
+    async def leaderboard(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        this_channel = options.get("scope") == "channel"
+        return await boards.leaderboard(self.answers, self.writer, self.clock, caller, module, this_channel)
+
+    async def stats(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
+        return await boards.stats(self.answers, self.writer, caller, module, options.get("member"))
 
     # Starting --------------------------------------------------------------------------------------
 
-    async def start(self, caller: Caller, module: ContentModule, options: Mapping[str, str | int]) -> Reply:
+    async def start(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         guild_id, channel_id = in_server(caller)
         if caller.bot_missing:
             raise InvalidInput(
@@ -196,7 +194,7 @@ class QuizService:
 
     # Ending ----------------------------------------------------------------------------------------
 
-    async def stop(self, caller: Caller) -> Reply:
+    async def stop(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         guild_id, channel_id = in_server(caller)
         session = await self.quizzes.running_in_channel(channel_id)
         if session is None or session.guild_id != guild_id:
@@ -209,7 +207,7 @@ class QuizService:
             await self.runner.post_results(quiz, stopped=True)
         return Reply(title="Quiz stopped", body="The results so far are posted in the channel.", ephemeral=True)
 
-    async def close_daily(self, caller: Caller) -> Reply:
+    async def close_daily(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         """Close a question of the day now: its answer is revealed and it counts, as at the end of its window."""
         guild_id, channel_id = in_server(caller)
         if not caller.can_manage_guild:
@@ -249,7 +247,7 @@ class QuizService:
 
     # Reading -----------------------------------------------------------------------------------------
 
-    async def status(self, caller: Caller, module: ContentModule) -> Reply:
+    async def status(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         guild_id, channel_id = in_server(caller)
         quiz = None
         session = await self.quizzes.running_in_channel(channel_id)

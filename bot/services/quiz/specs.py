@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.core.content.library import ContentModule
-from bot.services.catalog import CommandSpec, OptionSpec
+from bot.services.catalog import CommandSpec, Handler, OptionSpec, admin_group
 
 MAX_QUESTIONS = 50
-QUIZ_COMMANDS = ("quiz start", "quiz stop", "quiz status", "quiz close-daily", "leaderboard", "stats")
 
 
-def quiz_specs(module: ContentModule, default_questions: int) -> list[CommandSpec]:
+@dataclass(frozen=True)
+class QuizHandlers:
+    start: Handler
+    stop: Handler
+    status: Handler
+    close_daily: Handler
+    leaderboard: Handler
+    stats: Handler
+
+
+def quiz_specs(module: ContentModule, default_questions: int, handlers: QuizHandlers) -> list[CommandSpec]:
     if not module.questions:
         return []
     topics = tuple(sorted({q.topic for q in module.questions}))
@@ -32,21 +43,32 @@ def quiz_specs(module: ContentModule, default_questions: int) -> list[CommandSpe
                 ),
             ),
             guild_only=True,
+            handler=handlers.start,
         ),
-        CommandSpec(module.id, "quiz stop", "Stop this channel's quiz (its starter or Manage Server)", guild_only=True),
         CommandSpec(
             module.id,
-            "quiz close-daily",
-            "Reveal this channel's question of the day now, before its window ends (Manage Server)",
+            "quiz stop",
+            "Stop this channel's quiz (its starter or Manage Server)",
             guild_only=True,
+            handler=handlers.stop,
         ),
-        CommandSpec(module.id, "quiz status", "Where this channel's quiz is up to", guild_only=True),
+        CommandSpec(
+            admin_group(module.id),
+            "quiz close-daily",
+            "Reveal this channel's question of the day now, before its window ends",
+            guild_only=True,
+            handler=handlers.close_daily,
+        ),
+        CommandSpec(
+            module.id, "quiz status", "Where this channel's quiz is up to", guild_only=True, handler=handlers.status
+        ),
         CommandSpec(
             module.id,
             "leaderboard",
             "Top 10, all time and this week, in this server or this channel",
             (OptionSpec("scope", "The whole server (default) or this channel", choices=("server", "channel")),),
             guild_only=True,
+            handler=handlers.leaderboard,
         ),
         CommandSpec(
             module.id,
@@ -54,5 +76,6 @@ def quiz_specs(module: ContentModule, default_questions: int) -> list[CommandSpe
             "Quiz stats in this server: yours, or another member's",
             (OptionSpec("member", "Whose stats (default: yours)", kind="user"),),
             guild_only=True,
+            handler=handlers.stats,
         ),
     ]

@@ -10,7 +10,7 @@ from bot.core.content.models import Question
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.quiz.model import NewSession, QuizKind, QuizRules
 from bot.core.quiz.selection import pick_questions
-from bot.services.catalog import Caller
+from bot.services.catalog import Caller, OptionValue
 from bot.storage.repositories.study import StudyChannel
 
 DAILY_SECONDS = 600
@@ -20,7 +20,7 @@ DAILY_SECONDS = 600
 def new_quiz(
     caller: Caller,
     module: ContentModule,
-    options: Mapping[str, str | int],
+    options: Mapping[str, OptionValue],
     base: QuizRules,
     pool: tuple[str, ...],
     topic: str | None,
