@@ -49,6 +49,9 @@ class RecordingPublisher:
         """Channel id -> server id; channels not listed belong to server 10."""
         self._ids = itertools.count(500)
         self.changed = asyncio.Event()
+        self.dies_after_posting = 0
+        """The next this many question posts reach the channel, then raise: the bot died before learning the
+        message's id (a crash between posting and storing it)."""
 
     async def post(self, channel_id: int, reply: Reply, nonce: str | None = None) -> int | None:
         if nonce is not None and nonce in self.by_nonce:
@@ -58,6 +61,9 @@ class RecordingPublisher:
             self.by_nonce[nonce] = message_id
         self.posts.append((channel_id, message_id, reply))
         self.changed.set()
+        if self.dies_after_posting and reply.title.startswith("Question"):
+            self.dies_after_posting -= 1
+            raise RuntimeError("killed after posting, before the message id was stored")
         return message_id
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> bool:

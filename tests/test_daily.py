@@ -89,7 +89,7 @@ async def test_missed_post_is_made_once_at_start_up_within_its_window(tmp_path: 
     services, publisher = await open_services(tmp_path, database_url, clock)
     assert await services.daily.tick() == 1
     await publisher.wait_until(lambda: len(daily_posts(publisher)) == 1)
-    (session,) = await services.quiz.quizzes.running()
+    (session,) = await services.quiz.uow().quizzes.running()
     assert session.closes_ms == utc_ms("2026-11-24T20:00:00"), "it still closes when the window ends"
     await close(services)
 
@@ -115,8 +115,8 @@ async def test_rotation_answers_and_leaderboard(tmp_path: Path, database_url: st
                 member = Caller(user_id=7, display_name="early bird", guild_id=GUILD, channel_id=STUDY)
                 ack = await services.router.press(member, question.buttons[0].action)
                 assert ack.title.startswith("Locked in")
-            sessions = await services.quiz.quizzes.running()
-            asked = await services.quiz.quizzes.asked_questions(sessions[-1].id)
+            sessions = await services.quiz.uow().quizzes.running()
+            asked = await services.quiz.uow().quizzes.asked_questions(sessions[-1].id)
             seen.append(asked[0].question_id)
             await clock.advance(12 * HOUR)  # the window closes: revealed
             await publisher.wait_until(lambda m=message_id: any(mid == m for _, mid, _ in publisher.edits))

@@ -596,7 +596,7 @@ def test_hostile_display_names_are_escaped_everywhere_they_are_shown(rig: Rig) -
     rig.run(rig.publisher.wait_until(lambda: bool(rig.publisher.posts)))
     _, question = rig.publisher.last_question()
     session_id, position = (int(x) for x in question.buttons[0].action.split(":")[1:3])
-    asked = rig.run(rig.quiz.quizzes.question(session_id, position))
+    asked = rig.run(rig.quiz.uow().quizzes.question(session_id, position))
     assert asked is not None
     right = rig.bank[asked.question_id].answer
     assert rig.press(evil, question.buttons[right].action, []).title.startswith("Locked in")

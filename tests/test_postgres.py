@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.quiz.model import NewSession, QuizKind, QuizRules, StoredAnswer
+from bot.core.quiz.aggregate import Quiz
+from bot.core.quiz.model import NewSession, QuizKind, QuizRules, QuizSession, StoredAnswer
 from bot.settings import Settings
 from bot.storage import migrator, pgsql, urls
 from bot.storage.copy import CopyRefused, copy_database
@@ -21,7 +22,7 @@ from bot.storage.postgres import PostgresDatabase
 from bot.storage.repositories.answers import AnswerRepository, NameRow
 from bot.storage.repositories.meta import HEARTBEAT_KEY, MetaRepository
 from bot.storage.repositories.privacy import PrivacyRepository
-from bot.storage.repositories.quiz import QuizRepository
+from bot.storage.repositories.quiz import QuizRepository, write_staged
 from bot.storage.repositories.settings import SettingsRepository
 from bot.storage.repositories.study import StudyChannel, StudyRepository
 from bot.storage.schema import parents_first, read_schema
@@ -177,17 +178,31 @@ async def test_migrate_health_and_backup_from_the_command_line(
     (where / "dump.custom").unlink()
 
 
+async def _create(db: Database, new: NewSession, question_ids: list[str], now_ms: int) -> QuizSession:
+    quizzes = QuizRepository(db)
+    added = quizzes.add(new, question_ids, now_ms)
+    await write_staged(db, quizzes, AnswerRepository(db))
+    assert added.session is not None
+    return added.session
+
+
+async def _save(db: Database, quiz: Quiz, before: Quiz) -> None:
+    quizzes = QuizRepository(db)
+    quizzes.save(quiz, before)
+    await write_staged(db, quizzes, AnswerRepository(db))
+
+
 async def _fill(db: Database) -> int:
     """A little of everything the bot stores, in every table; returns the largest session id."""
     quiz = QuizRepository(db)
     rules = QuizRules(question_count=2, seconds=30, points=10, speed_bonus=True)
     origin = {"guild_id": GUILD, "channel_id": CHANNEL, "starter_id": MEMBER, "module": "ketamine", "difficulty": None}
-    session = await quiz.create(NewSession(**origin, topic="mechanism", rules=rules, seed=2**47), ["q1", "q2"], 1_000)
+    session = await _create(db, NewSession(**origin, topic="mechanism", rules=rules, seed=2**47), ["q1", "q2"], 1_000)
     running = await quiz.load(session.id)
     assert running is not None
     before = running.snapshot()
     running.ask_next(1_000)
-    await quiz.save(running, before)
+    await _save(db, running, before)
     answers = AnswerRepository(db)
     for user in (MEMBER, MEMBER + 1):
         answer = StoredAnswer(
@@ -203,11 +218,11 @@ async def _fill(db: Database) -> int:
     running.ask_next(5_500)
     running.reveal(5_800)
     running.finish(6_000)
-    await quiz.save(running, before)
+    await _save(db, running, before)
     daily = NewSession(
         **origin, topic=None, rules=rules, seed=3, kind=QuizKind.DAILY, closes_ms=9_000, daily_day="2026-01-02"
     )
-    daily_session = await quiz.create(daily, ["q3"], 2_000)
+    daily_session = await _create(db, daily, ["q3"], 2_000)
     await SettingsRepository(db).change(GUILD, MEMBER, "timezone", "Europe/Berlin", 3_000, default="UTC")
     await StudyRepository(db).put(
         StudyChannel(channel_id=CHANNEL, guild_id=GUILD, topic=None, daily=True, added_by=1, added_ms=1)
@@ -257,11 +272,10 @@ async def test_copy_db_moves_every_row_from_sqlite_and_prints_the_counts(tmp_pat
     target = await PostgresDatabase.open(pg_url)
     try:
         assert await _rows(target) == expected
-        quiz = QuizRepository(target)
         rules = QuizRules(question_count=1, seconds=30, points=10, speed_bonus=False)
         new = NewSession(guild_id=GUILD, channel_id=CHANNEL + 1, starter_id=MEMBER, module="ketamine", topic=None,
                          difficulty=None, rules=rules, seed=1)  # fmt: skip
-        assert (await quiz.create(new, ["q1"], 10_000)).id == last_session + 1, "new ids follow the copied ones"
+        assert (await _create(target, new, ["q1"], 10_000)).id == last_session + 1, "new ids follow the copied ones"
     finally:
         await target.close()
 

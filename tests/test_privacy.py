@@ -44,18 +44,18 @@ async def test_forget_needs_confirmation_by_the_same_member(services: Services) 
     await answer_one(services, member(2, guild=10, channel=40))
     ask = await services.router.run(member(1), "ketamine", "privacy forget", {})
     assert ask.ephemeral and [b.label for b in ask.buttons] == ["Delete my data", "Cancel"]
-    assert (await services.quiz.answers.history(10, 1)) != []
+    assert (await services.quiz.uow().answers.history(10, 1)) != []
 
     someone_else = await services.router.press(member(2), ask.buttons[0].action)
     assert someone_else.is_error and "someone else" in someone_else.body
     cancelled = await services.router.press(member(1), ask.buttons[1].action)
     assert cancelled.title == "Nothing was deleted"
-    assert (await services.quiz.answers.history(10, 1)) != []
+    assert (await services.quiz.uow().answers.history(10, 1)) != []
 
     done = await services.router.press(member(1), ask.buttons[0].action)
     assert done.title == "Your data is deleted" and "2 answers" in done.body
-    assert await services.quiz.answers.history(10, 1) == [] and await services.quiz.answers.history(11, 1) == []
-    assert len(await services.quiz.answers.history(10, 2)) == 1, "other members keep their data"
+    assert await services.quiz.uow().answers.history(10, 1) == [] and await services.quiz.uow().answers.history(11, 1) == []
+    assert len(await services.quiz.uow().answers.history(10, 2)) == 1, "other members keep their data"
     started = await services.app.db.fetch_all("SELECT starter_id FROM quiz_sessions ORDER BY id")
     assert [r["starter_id"] for r in started] == [0, 0, 2], "the quizzes member 1 started no longer name them"
     export = (await services.router.run(member(1), "ketamine", "privacy export", {})).attachment

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.quiz.aggregate import Quiz
 from bot.core.quiz.model import QuizRules
 from bot.core.quiz.state import QuizState
 from bot.services.app import App
@@ -17,6 +16,7 @@ from bot.services.catalog import Caller
 from bot.services.quiz import QuizDefaults, QuizService
 from bot.services.router import Router
 from tests.helpers import make_settings
+from tests.memory_store import QuizData, memory_units
 from tests.quizkit import FakeClock, RecordingPublisher
 
 GUILD, CHANNEL = 10, 20
@@ -51,18 +51,41 @@ class Rig:
         return reply.title if not reply.is_error else "ERROR: " + reply.body
 
 
-async def open_rig(tmp_path: Path, database_url: str | None, clock: FakeClock | None = None) -> Rig:
-    app = await App.open(make_settings(tmp_path, database_url=database_url))
+@dataclass(frozen=True)
+class Store:
+    """Where the quizzes are kept: SQLite (no URL), PostgreSQL (its URL), or the in-memory fake (its data)."""
+
+    database_url: str | None = None
+    memory: QuizData | None = None
+
+
+@pytest.fixture(params=["sqlite", "postgres", "memory"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    """Every service test runs on both engines and on the in-memory unit of work the fast tests use."""
+    if request.param != "postgres":
+        yield Store(memory=QuizData() if request.param == "memory" else None)
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = await server.create_database()
+    try:
+        yield Store(database_url=server.url(name))
+    finally:
+        await server.release_database(name)
+
+
+async def open_rig(tmp_path: Path, store: Store, clock: FakeClock | None = None) -> Rig:
+    app = await App.open(make_settings(tmp_path, database_url=store.database_url))
     clock = clock or FakeClock()
-    quiz = QuizService(app, clock, QuizDefaults(rules=RULES, reveal_seconds=2))
+    units = None if store.memory is None else memory_units(store.memory)
+    quiz = QuizService(app, clock, QuizDefaults(rules=RULES, reveal_seconds=2), uow=units)
     publisher = RecordingPublisher()
     quiz.publisher = publisher
     return Rig(app, clock, publisher, quiz, Router(app, quiz))
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, database_url: str | None) -> AsyncIterator[Rig]:
-    rig = await open_rig(tmp_path, database_url)
+async def rig(tmp_path: Path, store: Store) -> AsyncIterator[Rig]:
+    rig = await open_rig(tmp_path, store)
     try:
         yield rig
     finally:
@@ -73,7 +96,7 @@ async def rig(tmp_path: Path, database_url: str | None) -> AsyncIterator[Rig]:
 async def answer_of_current(rig: Rig) -> int:
     _, question = rig.publisher.last_question()
     session_id, position = (int(x) for x in question.buttons[0].action.split(":")[1:3])
-    asked = await rig.quiz.quizzes.question(session_id, position)
+    asked = await rig.quiz.uow().quizzes.question(session_id, position)
     assert asked is not None
     return next(q for q in rig.app.library.modules["ketamine"].questions if q.id == asked.question_id).answer
 
@@ -110,9 +133,9 @@ async def test_a_whole_quiz(rig: Rig) -> None:
     await rig.publisher.wait_until(lambda: rig.publisher.titles()[-1] == "Quiz over · results")
     results = rig.publisher.posts[-1][2]
     assert results.body.splitlines()[0].startswith("🥇 **user1**")
-    session = await rig.quiz.quizzes.running()
+    session = await rig.quiz.uow().quizzes.running()
     assert session == []
-    board = await rig.quiz.answers.leaderboard(GUILD, None)
+    board = await rig.quiz.uow().answers.leaderboard(GUILD, None)
     assert [row.user_id for row in board] == [1, 2, 3]
     assert sum(row.answered for row in board) == 9
 
@@ -166,25 +189,24 @@ async def test_fifty_simultaneous_answers_and_double_clicks(rig: Rig) -> None:
     again = await asyncio.gather(*(rig.click(c, 0) for c in callers))
     assert all(t.startswith("Locked in") for t in first)
     assert all(t.startswith("You already answered") for t in again)
-    session = (await rig.quiz.quizzes.running())[0]
-    answers = await rig.quiz.answers.answers(session.id, 0)
+    session = (await rig.quiz.uow().quizzes.running())[0]
+    answers = await rig.quiz.uow().answers.answers(session.id, 0)
     assert len(answers) == 50 and len({a.user_id for a in answers}) == 50
 
 
-async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(
-    tmp_path: Path, database_url: str | None
-) -> None:
-    first = await open_rig(tmp_path, database_url)
+async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(tmp_path: Path, store: Store) -> None:
+    first = await open_rig(tmp_path, store)
     await first.start()
     right = await answer_of_current(first)
     await first.click(member(1), right)
     await first.click(member(2), right)
+    (session,) = await first.quiz.uow().quizzes.running()
     # The process dies: tasks vanish without any clean-up, the database keeps what was committed.
     await first.quiz.runner.shutdown()
     await first.app.close()
 
     clock = FakeClock(first.clock.now_ms() + 60_000)  # a minute later: the deadline has passed
-    second = await open_rig(tmp_path, database_url, clock)
+    second = await open_rig(tmp_path, store, clock)
     try:
         assert await second.quiz.runner.resume_all() == 1
         await second.publisher.wait_until(lambda: len(second.publisher.edits) + len(second.publisher.posts) >= 1)
@@ -196,9 +218,10 @@ async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(
             await clock.advance(20_001)
         await clock.advance(2_000)
         await second.publisher.wait_until(lambda: "Quiz over · results" in second.publisher.titles())
-        sessions = await second.app.db.fetch_all("SELECT state FROM quiz_sessions")
-        assert [r["state"] for r in sessions] == [QuizState.FINISHED.value]
-        board = await second.quiz.answers.leaderboard(GUILD, None)
+        ended = await second.quiz.uow().quizzes.get(session.id)
+        assert ended is not None and ended.state is QuizState.FINISHED
+        assert await second.quiz.uow().quizzes.running() == []
+        board = await second.quiz.uow().answers.leaderboard(GUILD, None)
         assert {row.user_id for row in board} == {1, 2}
     finally:
         await second.quiz.runner.shutdown()
@@ -259,18 +282,7 @@ async def test_a_question_posted_just_before_a_crash_is_not_posted_twice(
 ) -> None:
     """Killed between posting a question and storing its message id, the quiz asks it again on resuming; the
     repeated post carries the same nonce, so Discord returns the first message, which gets the new deadline."""
-    real_save = rig.quiz.quizzes.save
-    crashes = [RuntimeError("killed before the message id was stored")]
-
-    async def crash_once(quiz: Quiz, before: Quiz | None = None) -> None:
-        storing_message = before is not None and any(
-            now.message_id != then.message_id for now, then in zip(quiz.questions, before.questions, strict=True)
-        )
-        if storing_message and crashes:
-            raise crashes.pop()
-        await real_save(quiz, before)
-
-    rig.quiz.quizzes.save = crash_once  # type: ignore[method-assign]
+    rig.publisher.dies_after_posting = 1
     await rig.router.run(member(1), "ketamine", "quiz start", {})
     await rig.publisher.wait_until(lambda: "a step failed (1 in a row)" in caplog.text)
     await rig.clock.advance(2_000)  # the retry re-reads the quiz: question 1 is asked but has no message
@@ -282,27 +294,30 @@ async def test_a_question_posted_just_before_a_crash_is_not_posted_twice(
     ((_, edited_id, refreshed),) = rig.publisher.edits
     assert edited_id == first_id and refreshed.title == first.title
     assert refreshed.body != first.body, "the message shows the deadline it was asked again with"
-    (session,) = await rig.quiz.quizzes.running()
-    asked = await rig.quiz.quizzes.question(session.id, 0)
+    (session,) = await rig.quiz.uow().quizzes.running()
+    asked = await rig.quiz.uow().quizzes.question(session.id, 0)
     assert asked is not None and asked.message_id == first_id
-    assert await rig.click(member(2), 0) != "" and len(await rig.quiz.answers.answers(session.id)) == 1
+    assert await rig.click(member(2), 0) != "" and len(await rig.quiz.uow().answers.answers(session.id)) == 1
 
 
 async def test_results_lost_to_a_crash_are_posted_once_at_start_up(rig: Rig) -> None:
     await rig.start()
     right = await answer_of_current(rig)
     await rig.click(member(1), right)
-    (session,) = await rig.quiz.quizzes.running()
+    (session,) = await rig.quiz.uow().quizzes.running()
     await rig.quiz.runner.shutdown()
     # The process died right after ending the quiz, before its results message went out.
-    await rig.app.db.write(
-        "UPDATE quiz_sessions SET state = ?, ended_ms = ? WHERE id = ?",
-        (QuizState.FINISHED.value, rig.clock.now_ms(), session.id),
-    )
+    async with rig.quiz.uow() as uow:
+        quiz = await uow.quizzes.load(session.id)
+        assert quiz is not None
+        before = quiz.snapshot()
+        quiz.stop(rig.clock.now_ms(), by_user=1, can_manage=False)
+        uow.quizzes.save(quiz, before)
+        await uow.commit()
     assert await rig.quiz.runner.resume_all() == 0
-    assert rig.publisher.titles().count("Quiz over · results") == 1
+    assert rig.publisher.titles().count("Quiz stopped · results so far") == 1
     assert await rig.quiz.runner.resume_all() == 0
-    assert rig.publisher.titles().count("Quiz over · results") == 1
+    assert rig.publisher.titles().count("Quiz stopped · results so far") == 1
 
 
 async def test_clicks_racing_a_stop_are_in_the_results_or_refused_as_over(rig: Rig) -> None:
@@ -310,7 +325,7 @@ async def test_clicks_racing_a_stop_are_in_the_results_or_refused_as_over(rig: R
     over."""
     await rig.start()
     _, question = rig.publisher.last_question()
-    (session,) = await rig.quiz.quizzes.running()
+    (session,) = await rig.quiz.uow().quizzes.running()
     clickers = range(2, 10)
     replies = await asyncio.gather(
         *(rig.router.press(member(u), question.buttons[0].action) for u in clickers),
@@ -321,7 +336,7 @@ async def test_clicks_racing_a_stop_are_in_the_results_or_refused_as_over(rig: R
     refused = {u for u, r in clicks.items() if r.is_error}
     assert acked | refused == set(clickers)
     assert all("This quiz is over" in clicks[u].body for u in refused)
-    assert {a.user_id for a in await rig.quiz.answers.answers(session.id)} == acked
+    assert {a.user_id for a in await rig.quiz.uow().answers.answers(session.id)} == acked
     (results,) = [r for r in rig.replies() if "results" in r.title.lower()]
     shown = results.body + " ".join(f.value for f in results.fields)
     assert all(f"user{u}" in shown for u in acked)
@@ -332,4 +347,4 @@ async def test_a_quiz_does_not_start_where_the_bot_cannot_post(rig: Rig) -> None
     reply = await rig.router.run(caller, "ketamine", "quiz start", {})
     assert reply.is_error and reply.ephemeral
     assert "Send Messages and Embed Links permissions" in reply.body
-    assert await rig.quiz.quizzes.running() == [] and rig.publisher.posts == []
+    assert await rig.quiz.uow().quizzes.running() == [] and rig.publisher.posts == []

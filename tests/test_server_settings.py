@@ -166,8 +166,8 @@ async def test_quiz_uses_the_server_settings(services: Services) -> None:
         await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": key, "value": value})
     started = await router.run(MEMBER, "ketamine", "quiz start", {})
     assert "4 questions" in started.body and "score 50 points." in started.body
-    (session,) = await services.quiz.quizzes.running()
-    asked = await services.quiz.quizzes.asked_questions(session.id)
+    (session,) = await services.quiz.uow().quizzes.running()
+    asked = await services.quiz.uow().quizzes.asked_questions(session.id)
     bank = {q.id: q for q in services.app.library.modules["ketamine"].questions}
     assert {bank[q.question_id].topic for q in asked} == {"risks"}
     assert session.points == 50 and not session.speed_bonus

@@ -56,9 +56,9 @@ async def test_add_list_remove_and_quiz_placement(services: Services) -> None:
 
     here = await router.run(member(), "ketamine", "quiz start", {"questions": 3})
     assert not here.is_error
-    (session,) = await services.quiz.quizzes.running()
+    (session,) = await services.quiz.uow().quizzes.running()
     bank = {q.id: q for q in services.app.library.modules["ketamine"].questions}
-    asked = await services.quiz.quizzes.asked_questions(session.id)
+    asked = await services.quiz.uow().quizzes.asked_questions(session.id)
     assert session.topic == "risks" and {bank[q.question_id].topic for q in asked} == {"risks"}
 
     removed = await router.run(admin(), "ketamine-admin", "studygroup remove", {"channel": STUDY})

@@ -67,7 +67,7 @@ class DailyService:
             day, slot = todays_slot(now, settings.timezone, settings.daily_time)
             if not slot <= now < slot + window:
                 continue
-            if await self.quiz.quizzes.daily_posted(channel.channel_id, day):
+            if await self.quiz.uow().quizzes.daily_posted(channel.channel_id, day):
                 continue
             session = await self.quiz.start_daily(channel, module, day, slot + window, secrets.randbits(48))
             if session is not None:

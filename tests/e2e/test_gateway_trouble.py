@@ -39,7 +39,7 @@ async def answer_all(fake: FakeDiscord, message: dict[str, Any], users: range, a
 
 def stored_answers(bot: StudyBot) -> Any:
     assert bot.quiz is not None
-    return bot.quiz.answers
+    return bot.quiz.uow().answers
 
 
 @pytest.mark.parametrize("resume", [True, False], ids=["resume", "reidentify"])

@@ -198,15 +198,15 @@ async def test_fifty_members_click_in_the_same_second(fake: FakeDiscord, tmp_pat
         latencies = sorted(h.latency for h in handles)
         assert latencies[-1] < 3, latencies
         assert bot.quiz is not None
-        (session,) = await bot.quiz.quizzes.running()
-        stored = await bot.quiz.answers.answers(session.id, 0)
+        (session,) = await bot.quiz.uow().quizzes.running()
+        stored = await bot.quiz.uow().answers.answers(session.id, 0)
         assert len(stored) == 50 and len({a.user_id for a in stored}) == 50
         doubles = await asyncio.gather(
             *(fake.click(message, buttons[0], member=fake.make_member(1000 + i, f"m{i}")) for i in range(50))
         )
         again = await asyncio.gather(*(h.response(5) for h in doubles))
         assert all(embed(r["data"])["title"].startswith("You already answered") for r in again)
-        assert len(await bot.quiz.answers.answers(session.id, 0)) == 50
+        assert len(await bot.quiz.uow().answers.answers(session.id, 0)) == 50
     print(
         f"50 clicks in {spread:.2f} s; slowest ack {latencies[-1] * 1000:.0f} ms, median {latencies[25] * 1000:.0f} ms"
     )

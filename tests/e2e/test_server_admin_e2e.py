@@ -145,7 +145,7 @@ async def test_privacy_export_and_forget(fake: FakeDiscord, tmp_path: Path) -> N
         )
         done = await (await fake.click(ask.message, confirm, member=fake.make_member(6, "member6"))).response(5)
         assert embed(done["data"])["title"] == "Your data is deleted"
-        assert bot.quiz is not None and await bot.quiz.answers.history(GUILD_ID, 6) == []
+        assert bot.quiz is not None and await bot.quiz.uow().answers.history(GUILD_ID, 6) == []
     assert fake.errors == []
 
 

@@ -10,7 +10,7 @@ from bot.core.reply import Reply
 from bot.services.catalog import Caller
 from bot.services.clock import Clock
 from bot.services.quiz.answer_writer import AnswerWriter
-from bot.storage.repositories.answers import AnswerRepository
+from bot.services.quiz.unit_of_work import AnswerStore
 
 
 def _guild(caller: Caller) -> int:
@@ -20,7 +20,7 @@ def _guild(caller: Caller) -> int:
 
 
 async def leaderboard(
-    answers: AnswerRepository,
+    answers: AnswerStore,
     writer: AnswerWriter,
     clock: Clock,
     caller: Caller,
@@ -47,7 +47,7 @@ async def leaderboard(
 
 
 async def stats(
-    answers: AnswerRepository, writer: AnswerWriter, caller: Caller, module: ContentModule, member: object
+    answers: AnswerStore, writer: AnswerWriter, caller: Caller, module: ContentModule, member: object
 ) -> Reply:
     guild_id = _guild(caller)
     await writer.write_names()

@@ -24,9 +24,8 @@ from bot.core.words import plural
 from bot.services.clock import Clock
 from bot.services.publisher import Publisher, message_nonce
 from bot.services.quiz.answer_writer import AnswerWriter
+from bot.services.quiz.unit_of_work import UnitOfWorkFactory
 from bot.services.scheduler import Scheduler
-from bot.storage.repositories.answers import AnswerRepository
-from bot.storage.repositories.quiz import QuizRepository
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +38,14 @@ class QuizRunner:
         self,
         library: ContentLibrary,
         clock: Clock,
-        quizzes: QuizRepository,
-        answers: AnswerRepository,
+        uow: UnitOfWorkFactory,
         writer: AnswerWriter,
         scheduler: Scheduler,
         reveal_seconds: float,
     ) -> None:
         self.library = library
         self.clock = clock
-        self.quizzes = quizzes
-        self.answers = answers
+        self.uow = uow
         self.writer = writer
         self.scheduler = scheduler
         self.reveal_seconds = reveal_seconds
@@ -79,11 +76,15 @@ class QuizRunner:
 
     async def resume_all(self) -> int:
         """Re-arm every running quiz from the database (after a restart)."""
-        for ended in await self.quizzes.unannounced(self.clock.now_ms() - RESULTS_GRACE_MS):
-            quiz = await self.quizzes.load(ended.id)
+        async with self.uow() as uow:
+            ended = [
+                await uow.quizzes.load(s.id)
+                for s in await uow.quizzes.unannounced(self.clock.now_ms() - RESULTS_GRACE_MS)
+            ]
+            running = await uow.quizzes.running()
+        for quiz in ended:
             if quiz is not None:
-                await self.post_results(quiz, stopped=ended.state is QuizState.STOPPED)
-        running = await self.quizzes.running()
+                await self.post_results(quiz, stopped=quiz.state is QuizState.STOPPED)
         for session in running:
             self.launch(session.id)
         if running:
@@ -119,7 +120,7 @@ class QuizRunner:
 
     async def step(self, session_id: int) -> bool:
         """One move of the quiz; False once it has ended."""
-        quiz = await self.quizzes.load(session_id)
+        quiz = await self.uow().quizzes.load(session_id)
         if quiz is None or not quiz.state.running:
             return False
         if quiz.state is QuizState.LOBBY:
@@ -133,7 +134,7 @@ class QuizRunner:
     async def _ask_next(self, quiz: Quiz) -> None:
         before = quiz.snapshot()
         asked = quiz.ask_next(self.clock.now_ms())
-        await self.quizzes.save(quiz, before)
+        await self.save(quiz, before)
         await self._post_question(quiz, asked)
 
     async def _post_question(self, quiz: Quiz, asked: AskedQuestion, *, again: bool = False) -> None:
@@ -156,14 +157,14 @@ class QuizRunner:
             await publisher.edit(quiz.session.channel_id, message_id, reply)
         before = quiz.snapshot()
         quiz.posted(asked.position, message_id)
-        await self.quizzes.save(quiz, before)
+        await self.save(quiz, before)
         if quiz.open_question is not None:
             self.open[quiz.id] = quiz.snapshot()
 
     async def _stop_unattended(self, quiz: Quiz) -> None:
         before = quiz.snapshot()
         quiz.stop(self.clock.now_ms(), quiz.session.starter_id, can_manage=True)
-        await self.quizzes.save(quiz, before)
+        await self.save(quiz, before)
 
     async def _run_question(self, quiz: Quiz) -> None:
         asked = quiz.open_question
@@ -175,26 +176,27 @@ class QuizRunner:
             # Stored but never posted (stopped in between): ask it again with a fresh deadline.
             before = quiz.snapshot()
             asked = quiz.ask_again(self.clock.now_ms())
-            await self.quizzes.save(quiz, before)
+            await self.save(quiz, before)
             await self._post_question(quiz, asked, again=True)
             return
         self.open.setdefault(quiz.id, quiz.snapshot())  # resumed after a restart
         wake = self._wake.setdefault(quiz.id, asyncio.Event())
         position = asked.position
-        earlier = await self.answers.players(quiz.id, before=position) if position else set()
+        answers = self.uow().answers
+        earlier = await answers.players(quiz.id, before=position) if position else set()
         while True:
-            answered = await self.answers.players(quiz.id, at=position) if earlier else set()
+            answered = await answers.players(quiz.id, at=position) if earlier else set()
             if quiz.reveal_due(self.clock.now_ms(), earlier, answered):
                 break
             wake.clear()
             await self.clock.wait(asked.deadline_ms, wake)
-            current = await self.quizzes.get(quiz.id)
+            current = await self.uow().quizzes.get(quiz.id)
             if current is None or current.version != quiz.session.version:
                 return  # changed meanwhile (stopped, closed early): the next step reads it again
         self.open.pop(quiz.id, None)
         before = quiz.snapshot()
         revealed = quiz.reveal(self.clock.now_ms())
-        await self.quizzes.save(quiz, before)
+        await self.save(quiz, before)
         await self.show_reveal(quiz, revealed)
 
     async def _after_reveal(self, quiz: Quiz) -> None:
@@ -209,7 +211,7 @@ class QuizRunner:
             return
         before = quiz.snapshot()
         quiz.finish(self.clock.now_ms())
-        await self.quizzes.save(quiz, before)
+        await self.save(quiz, before)
         await self.post_results(quiz, stopped=False)
 
     # Messages ------------------------------------------------------------------------------------
@@ -241,10 +243,11 @@ class QuizRunner:
         if module is None or question is None:
             return
         await self.writer.write_names()
-        answers = await self.answers.answers(session.id, asked.position)
+        store = self.uow().answers
+        answers = await store.answers(session.id, asked.position)
         picks = [sum(1 for a in answers if a.choice == i) for i in range(len(question.choices))]
         scorers = sorted(((a.user_id, a.points) for a in answers if a.correct), key=lambda s: -s[1])
-        names = await self.answers.names(session.guild_id, [u for u, _ in scorers])
+        names = await store.names(session.guild_id, [u for u, _ in scorers])
         reply = quiz_render.reveal_reply(
             module, asked.position, session.question_count, question, picks, scorers, names, daily=session.daily
         )
@@ -258,7 +261,7 @@ class QuizRunner:
         session = quiz.session
         module = self.library.module(session.module)
         if session.daily:
-            await self.quizzes.set_results_message(session.id, 0)  # its reveal is its result
+            await self._results_posted(session.id, 0)  # its reveal is its result
             return
         if module is None:
             return
@@ -273,15 +276,26 @@ class QuizRunner:
                 a.answered_ms,
                 asked[a.position].asked_ms or a.answered_ms,
             )
-            for a in await self.answers.answers(session.id)
+            for a in await self.uow().answers.answers(session.id)
         ]
         table = standings(records)
         await self.writer.write_names()
-        names = await self.answers.names(session.guild_id, [s.user_id for s in table])
+        names = await self.uow().answers.names(session.guild_id, [s.user_id for s in table])
         reply = quiz_render.results_reply(module, table, names, quiz.asked_count, stopped)
         message_id = await self._publisher().post(session.channel_id, reply, message_nonce(session, "results"))
         if message_id is not None:
-            await self.quizzes.set_results_message(session.id, message_id)
+            await self._results_posted(session.id, message_id)
+
+    async def save(self, quiz: Quiz, before: Quiz) -> None:
+        """Store one move of a quiz (StaleQuiz when another task moved it first: the caller reads it again)."""
+        async with self.uow() as uow:
+            uow.quizzes.save(quiz, before)
+            await uow.commit()
+
+    async def _results_posted(self, session_id: int, message_id: int) -> None:
+        async with self.uow() as uow:
+            uow.quizzes.results_posted(session_id, message_id)
+            await uow.commit()
 
     def _publisher(self) -> Publisher:
         if self.publisher is None:

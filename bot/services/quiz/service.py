@@ -36,11 +36,11 @@ from bot.services.quiz.answer_writer import AnswerWriter
 from bot.services.quiz.runner import QuizRunner
 from bot.services.quiz.specs import QuizHandlers, quiz_specs
 from bot.services.quiz.starting import new_daily, new_quiz
+from bot.services.quiz.unit_of_work import UnitOfWorkFactory, sql_units
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService
 from bot.settings import Settings
 from bot.storage.repositories.answers import AnswerRepository
-from bot.storage.repositories.quiz import QuizRepository
 from bot.storage.repositories.study import StudyChannel, StudyRepository
 
 log = logging.getLogger(__name__)
@@ -72,18 +72,20 @@ class QuizService:
         server_settings: SettingsService | None = None,
         study: StudyRepository | None = None,
         scheduler: Scheduler | None = None,
+        uow: UnitOfWorkFactory | None = None,
     ) -> None:
+        """``uow`` makes the unit of work each use case runs in (the SQL one on the app's database by default;
+        fast tests pass an in-memory fake)."""
         self.app = app
         self.clock = clock
         self.defaults = defaults or QuizDefaults()
         self.server_settings = server_settings
         self.study = study
-        self.quizzes = QuizRepository(app.db)
-        self.answers = AnswerRepository(app.db)
         self.scheduler = scheduler or Scheduler(clock)
-        self.writer = AnswerWriter(self.answers, self.scheduler)
+        self.writer = AnswerWriter(AnswerRepository(app.db), self.scheduler)
+        self.uow = uow or sql_units(app.db, self.writer)
         self.runner = QuizRunner(
-            app.library, clock, self.quizzes, self.answers, self.writer, self.scheduler, self.defaults.reveal_seconds
+            app.library, clock, self.uow, self.writer, self.scheduler, self.defaults.reveal_seconds
         )
 
     @property
@@ -107,10 +109,10 @@ class QuizService:
 
     async def leaderboard(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         this_channel = options.get("scope") == "channel"
-        return await boards.leaderboard(self.answers, self.writer, self.clock, caller, module, this_channel)
+        return await boards.leaderboard(self.uow().answers, self.writer, self.clock, caller, module, this_channel)
 
     async def stats(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
-        return await boards.stats(self.answers, self.writer, caller, module, options.get("member"))
+        return await boards.stats(self.uow().answers, self.writer, caller, module, options.get("member"))
 
     # Starting --------------------------------------------------------------------------------------
 
@@ -125,15 +127,18 @@ class QuizService:
         base, pool = await self._rules_for(guild_id, module)
         topic = options.get("topic") or await self._study_topic(guild_id, channel_id)
         new, chosen = new_quiz(caller, module, options, base, pool, None if topic is None else str(topic))
-        try:
-            session = await self.quizzes.create(new, [q.id for q in chosen], self.clock.now_ms())
-        except ChannelBusy as busy:
-            asked = await self.quizzes.question(busy.running.id, busy.running.position)
-            where = self._link(busy.running, None if asked is None else asked.message_id)
-            raise ChannelBusy(busy.running, where) from None
-        await self.writer.write_names()  # older names waiting must not overwrite this one
-        await self.answers.remember_member(guild_id, caller.user_id, caller.display_name, self.clock.now_ms())
-        self.runner.launch(session.id)
+        await self.writer.write_names()  # older names waiting must not overwrite the starter's
+        async with self.uow() as uow:
+            added = uow.quizzes.add(new, [q.id for q in chosen], self.clock.now_ms())
+            uow.answers.remember(guild_id, caller.user_id, caller.display_name, self.clock.now_ms())
+            try:
+                await uow.commit()
+            except ChannelBusy as busy:
+                asked = await uow.quizzes.question(busy.running.id, busy.running.position)
+                where = self._link(busy.running, None if asked is None else asked.message_id)
+                raise ChannelBusy(busy.running, where) from None
+        assert added.session is not None
+        self.runner.launch(added.session.id)
         count = int(options.get("questions", base.question_count))
         short = "" if len(chosen) == count else f" (you asked for {count}; no more match your filters)"
         rules = new.rules
@@ -153,16 +158,21 @@ class QuizService:
     ) -> QuizSession | None:
         """Post a channel's question of the day for ``day``; None if that day was already posted."""
         rules, pool = await self._rules_for(channel.guild_id, module)
-        usage = await self.quizzes.daily_usage(channel.channel_id)
-        made = new_daily(channel, module, rules, pool, usage, day, closes_ms, seed)
-        if made is None:
-            log.warning("no questions for the daily question in channel %d", channel.channel_id)
-            return None
-        new, question = made
-        try:
-            session = await self.quizzes.create(new, [question.id], self.clock.now_ms())
-        except AlreadyPosted:
-            return None
+        async with self.uow() as uow:
+            made = new_daily(
+                channel, module, rules, pool, await uow.quizzes.daily_usage(channel.channel_id), day, closes_ms, seed
+            )
+            if made is None:
+                log.warning("no questions for the daily question in channel %d", channel.channel_id)
+                return None
+            new, question = made
+            added = uow.quizzes.add(new, [question.id], self.clock.now_ms())
+            try:
+                await uow.commit()
+            except AlreadyPosted:
+                return None
+        session = added.session
+        assert session is not None
         try:
             await self.runner.step(session.id)  # posted before the tick returns: start-up shows what it owed
         except Exception:
@@ -196,7 +206,7 @@ class QuizService:
 
     async def stop(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         guild_id, channel_id = in_server(caller)
-        session = await self.quizzes.running_in_channel(channel_id)
+        session = await self.uow().quizzes.running_in_channel(channel_id)
         if session is None or session.guild_id != guild_id:
             raise NotFound("No quiz is running in this channel.")
         quiz = await self._change(
@@ -212,7 +222,7 @@ class QuizService:
         guild_id, channel_id = in_server(caller)
         if not caller.can_manage_guild:
             raise InvalidInput("Closing the question of the day early needs the Manage Server permission.")
-        session = await self.quizzes.running_in_channel(channel_id, QuizKind.DAILY)
+        session = await self.uow().quizzes.running_in_channel(channel_id, QuizKind.DAILY)
         if session is None or session.guild_id != guild_id:
             raise NotFound("No question of the day is open in this channel.")
         revealing = (session.id, session.position)
@@ -233,15 +243,17 @@ class QuizService:
         Returns the saved quiz, or None when it had ended meanwhile.
         """
         for _ in range(SAVE_TRIES):
-            quiz = await self.quizzes.load(session_id)
-            if quiz is None or not quiz.state.running:
-                return None
-            before = quiz.snapshot()
-            rule(quiz)
-            try:
-                await self.quizzes.save(quiz, before)
-            except StaleQuiz:
-                continue
+            async with self.uow() as uow:
+                quiz = await uow.quizzes.load(session_id)
+                if quiz is None or not quiz.state.running:
+                    return None
+                before = quiz.snapshot()
+                rule(quiz)
+                uow.quizzes.save(quiz, before)
+                try:
+                    await uow.commit()
+                except StaleQuiz:
+                    continue
             return quiz
         raise StaleQuiz(f"quiz {session_id} kept changing; try again")
 
@@ -250,9 +262,10 @@ class QuizService:
     async def status(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         guild_id, channel_id = in_server(caller)
         quiz = None
-        session = await self.quizzes.running_in_channel(channel_id)
+        uow = self.uow()
+        session = await uow.quizzes.running_in_channel(channel_id)
         if session is not None and session.guild_id == guild_id:
-            quiz = await self.quizzes.load(session.id)
+            quiz = await uow.quizzes.load(session.id)
         if quiz is None:
             return Reply(
                 title="No quiz running here",
@@ -260,7 +273,7 @@ class QuizService:
                 footer=module.info.disclaimer,
                 ephemeral=True,
             )
-        answers = await self.answers.answers(quiz.id)
+        answers = await uow.answers.answers(quiz.id)
         players = len({a.user_id for a in answers})
         state = {QuizState.LOBBY: "starting", QuizState.ASKING: "asking", QuizState.REVEALING: "showing the answer"}
         current = quiz.current
@@ -277,8 +290,9 @@ class QuizService:
     async def open_questions(self) -> list[Reply]:
         """Questions still open in running quizzes, as posted: the console shows them again after a restart."""
         replies: list[Reply] = []
-        for session in await self.quizzes.running():
-            quiz = await self.quizzes.load(session.id)
+        quizzes = self.uow().quizzes
+        for session in await quizzes.running():
+            quiz = await quizzes.load(session.id)
             asked = None if quiz is None else quiz.open_question
             if asked is None or asked.message_id is None or (asked.deadline_ms or 0) <= self.clock.now_ms():
                 continue
@@ -289,13 +303,13 @@ class QuizService:
 
     async def running_kinds(self) -> tuple[int, int]:
         """How many quizzes and questions of the day are running (stored, so they go on after a restart)."""
-        running = await self.quizzes.running()
+        running = await self.uow().quizzes.running()
         daily = sum(1 for session in running if session.daily)
         return len(running) - daily, daily
 
     async def wait_until_over(self, channel_id: int) -> None:
         """Wait for the quiz running in a channel to end (the console's `wait`, for scripts)."""
-        session = await self.quizzes.running_in_channel(channel_id)
+        session = await self.uow().quizzes.running_in_channel(channel_id)
         if session is not None:
             await self.runner.wait_until_over(session.id)
 
@@ -304,9 +318,10 @@ class QuizService:
     async def answer(self, caller: Caller, session_id: int, position: int, choice: int) -> Reply:
         """A click on an answer button, checked by the quiz's rules; acknowledged to the clicker alone, after the
         answer is durable. An open question is kept in memory while it is open, so a click on it costs no read."""
+        uow = self.uow()
         quiz = self.runner.open.get(session_id)
         if quiz is None or quiz.session.position != position:
-            quiz = await self.quizzes.load(session_id)
+            quiz = await uow.quizzes.load(session_id)
             if quiz is None:
                 raise NotFound("That quiz does not exist (any more).")
         if caller.guild_id != quiz.session.guild_id:
@@ -318,22 +333,24 @@ class QuizService:
         try:
             answer = quiz.grade(caller.user_id, position, choice, self.clock.now_ms(), question)
         except QuestionClosed:
-            earlier = await self.answers.answer_of(session_id, position, caller.user_id)
+            earlier = await uow.answers.answer_of(session_id, position, caller.user_id)
             if earlier is not None:
                 return _already(earlier.choice)
             raise
         return await self._record(caller, answer)
 
     async def _record(self, caller: Caller, answer: StoredAnswer) -> Reply:
-        try:
-            await self.writer.record(answer, caller.display_name)
-        except AlreadyAnswered as earlier:
-            return _already(earlier.choice)
-        except QuestionClosed:
-            session = await self.quizzes.get(answer.session_id)
-            if session is None or not session.state.running:
-                raise QuizOver() from None  # stopped while the click was on its way: not in the results, so refused
-            raise
+        async with self.uow() as uow:
+            uow.answers.add(answer, caller.display_name)
+            try:
+                await uow.commit()  # through the batched answer writer: acknowledged once durable
+            except AlreadyAnswered as earlier:
+                return _already(earlier.choice)
+            except QuestionClosed:
+                session = await uow.quizzes.get(answer.session_id)
+                if session is None or not session.state.running:
+                    raise QuizOver() from None  # stopped while the click was on its way: not in the results
+                raise
         if answer.position > 0:
             self.runner.poke(answer.session_id)  # the first question is never revealed early: nothing to re-check
         return Reply(

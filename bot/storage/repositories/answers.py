@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.core.quiz.model import StoredAnswer
 from bot.core.quiz.state import QuizState
-from bot.storage.database import Database
+from bot.storage.engine import Connection, Database
 
 _ANSWER_COLUMNS = "session_id, position, user_id, guild_id, topic, choice, correct, points, answered_ms"
 
@@ -122,10 +122,34 @@ class NameRow(NamedTuple):
 
 
 class AnswerRepository:
+    """Reads go to the database at once. ``add`` (an answer) and ``remember`` (a display name) wait for the unit
+    of work's commit: names are written in its transaction (``flush``), answers through the batched answer writer,
+    whose ``insert`` and ``upsert_names`` are the one-statement writes below."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
         self.batch_limit = ANSWER_BATCH
         """Answers one ``insert`` may take (the writer splits a longer queue)."""
+        self.staged: list[tuple[StoredAnswer, str]] = []
+        self._names: list[tuple[int, int, str, int]] = []
+
+    def add(self, answer: StoredAnswer, display_name: str) -> None:
+        self.staged.append((answer, display_name))
+
+    def remember(self, guild_id: int, user_id: int, display_name: str, now_ms: int) -> None:
+        """The member's display name in a server, for leaderboards (the latest one wins)."""
+        self._names.append((guild_id, user_id, display_name[:100], now_ms))
+
+    def discard(self) -> None:
+        self.staged, self._names = [], []
+
+    def discard_names(self) -> None:
+        self._names = []
+
+    async def flush(self, conn: Connection) -> None:
+        for row in self._names:
+            await conn.execute(_UPSERT_MEMBER, row)
+        self._names = []
 
     async def insert(self, answers: Sequence[StoredAnswer]) -> set[tuple[int, int, int]]:
         """Store a batch of answers with one statement, its own transaction; return the (session, position,
@@ -172,10 +196,6 @@ class AnswerRepository:
         return [StoredAnswer.model_validate(dict(r)) for r in rows]
 
     # Members, leaderboards, stats ----------------------------------------------------------------
-
-    async def remember_member(self, guild_id: int, user_id: int, display_name: str, now_ms: int) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(_UPSERT_MEMBER, (guild_id, user_id, display_name[:100], now_ms))
 
     async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
         if not user_ids:

@@ -7,15 +7,18 @@ of two tasks that change one quiz (its runner and a stop) the second is refused 
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.core.quiz.aggregate import Quiz
 from bot.core.quiz.errors import AlreadyPosted, ChannelBusy, StaleQuiz
 from bot.core.quiz.model import AskedQuestion, NewSession, QuizKind, QuizSession
 from bot.core.quiz.state import ENDED, RUNNING, QuizState
-from bot.storage.database import Database
+from bot.storage.engine import Connection, Database
+from bot.storage.repositories.answers import AnswerRepository
 
 _SESSION_COLUMNS = (
     "id, guild_id, channel_id, starter_id, module, topic, difficulty, question_count, seconds, points, "
@@ -39,106 +42,83 @@ def _session(row: Any) -> QuizSession:
     return QuizSession.model_validate(dict(row))
 
 
+@dataclass
+class Added:
+    """A quiz to create at commit; ``session`` is set once the commit stored it."""
+
+    new: NewSession
+    question_ids: tuple[str, ...]
+    now_ms: int
+    session: QuizSession | None = None
+
+
 class QuizRepository:
+    """Reads go to the database at once; ``add``, ``save`` and ``results_posted`` wait for the unit of work's
+    commit, which writes them all in one transaction (``flush``)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._added: list[Added] = []
+        self._saved: list[tuple[Quiz, Quiz | None]] = []
+        self._results: list[tuple[int, int]] = []
 
-    # Loading and saving the aggregate ------------------------------------------------------------
+    # Staged changes ------------------------------------------------------------------------------
+
+    def add(self, new: NewSession, question_ids: Sequence[str], now_ms: int) -> Added:
+        added = Added(new, tuple(question_ids), now_ms)
+        self._added.append(added)
+        return added
+
+    def save(self, quiz: Quiz, before: Quiz | None = None) -> None:
+        """Write what changed since ``before`` (the quiz as loaded); refused with StaleQuiz at commit if another
+        task saved the quiz in between."""
+        self._saved.append((quiz, before))
+
+    def results_posted(self, session_id: int, message_id: int) -> None:
+        self._results.append((session_id, message_id))
+
+    def discard(self) -> None:
+        self._added, self._saved, self._results = [], [], []
+
+    async def flush(self, conn: Connection) -> Callable[[], None]:
+        """Write the staged changes on ``conn`` (inside the commit's transaction); return what to apply to the
+        loaded objects once that transaction has committed (new versions, the created sessions)."""
+        done: list[Callable[[], None]] = []
+        for added in self._added:
+            session = await _insert_quiz(conn, added)
+            done.append(functools.partial(setattr, added, "session", session))
+        for quiz, before in self._saved:
+            await _update_quiz(conn, quiz, before)
+            done.append(functools.partial(_bump, quiz))
+        for session_id, message_id in self._results:
+            await conn.execute("UPDATE quiz_sessions SET results_message_id = ? WHERE id = ?", (message_id, session_id))
+        self.discard()
+
+        def apply() -> None:
+            for step in done:
+                step()
+
+        return apply
+
+    async def conflict(self, added: Added) -> Exception | None:
+        """Why adding ``added`` broke a unique rule: its day's question was posted, or the channel is busy."""
+        new = added.new
+        if new.daily_day is not None and await self.daily_posted(new.channel_id, new.daily_day):
+            return AlreadyPosted(new.channel_id, new.daily_day)
+        running = await self.running_in_channel(new.channel_id, new.kind)
+        return None if running is None else ChannelBusy(running)
+
+    @property
+    def added(self) -> list[Added]:
+        return list(self._added)
+
+    # Reading ------------------------------------------------------------------------------------
 
     async def load(self, session_id: int) -> Quiz | None:
         session = await self.get(session_id)
         if session is None:
             return None
         return Quiz(session, await self.asked_questions(session_id))
-
-    async def save(self, quiz: Quiz, before: Quiz | None = None) -> None:
-        """Write what changed since the quiz was loaded, in one transaction; StaleQuiz if it changed meanwhile.
-
-        ``before``, the quiz as loaded, limits the question rows written to those that differ from it.
-        """
-        session = quiz.session
-        changed = [q for q in quiz.questions if before is None or before.questions[q.position] != q]
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE quiz_sessions SET state = ?, position = ?, updated_ms = ?, ended_ms = ?, "
-                "version = version + 1 WHERE id = ? AND version = ?",
-                (
-                    session.state.value,
-                    session.position,
-                    session.updated_ms,
-                    session.ended_ms,
-                    session.id,
-                    session.version,
-                ),
-            )
-            if cursor.rowcount != 1:
-                raise StaleQuiz(f"quiz {session.id} changed since version {session.version} was read")
-            for question in changed:
-                await conn.execute(
-                    "UPDATE quiz_questions SET message_id = ?, asked_ms = ?, deadline_ms = ?, revealed_ms = ? "
-                    "WHERE session_id = ? AND position = ?",
-                    (
-                        question.message_id,
-                        question.asked_ms,
-                        question.deadline_ms,
-                        question.revealed_ms,
-                        session.id,
-                        question.position,
-                    ),
-                )
-        quiz.session = session.model_copy(update={"version": session.version + 1})
-
-    async def create(self, new: NewSession, question_ids: Sequence[str], now_ms: int) -> QuizSession:
-        """Store a session and its question order; raise ChannelBusy if the channel already has a quiz, or
-        AlreadyPosted if it is a question of the day already posted for that day."""
-        try:
-            async with self._db.transaction() as conn:
-                cursor = await conn.execute(
-                    "INSERT INTO quiz_sessions (guild_id, channel_id, starter_id, module, topic, difficulty, "
-                    "question_count, seconds, points, speed_bonus, seed, state, position, created_ms, updated_ms, kind, "
-                    "closes_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
-                    (
-                        new.guild_id,
-                        new.channel_id,
-                        new.starter_id,
-                        new.module,
-                        new.topic,
-                        new.difficulty,
-                        len(question_ids),
-                        new.rules.seconds,
-                        new.rules.points,
-                        int(new.rules.speed_bonus),
-                        new.seed,
-                        QuizState.LOBBY.value,
-                        now_ms,
-                        now_ms,
-                        new.kind.value,
-                        new.closes_ms,
-                    ),
-                )
-                row = await cursor.fetchone()
-                await cursor.close()
-                assert row is not None
-                session_id = int(row[0])
-                await conn.executemany(
-                    "INSERT INTO quiz_questions (session_id, position, question_id) VALUES (?, ?, ?)",
-                    [(session_id, position, qid) for position, qid in enumerate(question_ids)],
-                )
-                if new.daily_day is not None:
-                    await conn.execute(
-                        "INSERT INTO daily_posts (channel_id, day, session_id, created_ms) VALUES (?, ?, ?, ?)",
-                        (new.channel_id, new.daily_day, session_id, now_ms),
-                    )
-        except sqlite3.IntegrityError:
-            if new.daily_day is not None and await self.daily_posted(new.channel_id, new.daily_day):
-                raise AlreadyPosted(new.channel_id, new.daily_day) from None
-            running = await self.running_in_channel(new.channel_id)
-            if running is None:
-                raise
-            raise ChannelBusy(running) from None
-        session = await self.get(session_id)
-        assert session is not None
-        return session
 
     async def daily_posted(self, channel_id: int, day: str) -> bool:
         row = await self._db.fetch_one(
@@ -182,10 +162,6 @@ class QuizRepository:
         )
         return [_session(r) for r in rows]
 
-    async def set_results_message(self, session_id: int, message_id: int) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute("UPDATE quiz_sessions SET results_message_id = ? WHERE id = ?", (message_id, session_id))
-
     async def question(self, session_id: int, position: int) -> AskedQuestion | None:
         row = await self._db.fetch_one(
             f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions WHERE session_id = ? AND position = ?",
@@ -199,3 +175,94 @@ class QuizRepository:
             (session_id,),
         )
         return [AskedQuestion.model_validate(dict(r)) for r in rows]
+
+
+async def _insert_quiz(conn: Connection, added: Added) -> QuizSession:
+    new, now_ms = added.new, added.now_ms
+    cursor = await conn.execute(
+        "INSERT INTO quiz_sessions (guild_id, channel_id, starter_id, module, topic, difficulty, "
+        "question_count, seconds, points, speed_bonus, seed, state, position, created_ms, updated_ms, kind, "
+        f"closes_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING {_SESSION_COLUMNS}",
+        (
+            new.guild_id,
+            new.channel_id,
+            new.starter_id,
+            new.module,
+            new.topic,
+            new.difficulty,
+            len(added.question_ids),
+            new.rules.seconds,
+            new.rules.points,
+            int(new.rules.speed_bonus),
+            new.seed,
+            QuizState.LOBBY.value,
+            now_ms,
+            now_ms,
+            new.kind.value,
+            new.closes_ms,
+        ),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    assert row is not None
+    session = _session(row)
+    await conn.executemany(
+        "INSERT INTO quiz_questions (session_id, position, question_id) VALUES (?, ?, ?)",
+        [(session.id, position, qid) for position, qid in enumerate(added.question_ids)],
+    )
+    if new.daily_day is not None:
+        await conn.execute(
+            "INSERT INTO daily_posts (channel_id, day, session_id, created_ms) VALUES (?, ?, ?, ?)",
+            (new.channel_id, new.daily_day, session.id, now_ms),
+        )
+    return session
+
+
+async def _update_quiz(conn: Connection, quiz: Quiz, before: Quiz | None) -> None:
+    session = quiz.session
+    cursor = await conn.execute(
+        "UPDATE quiz_sessions SET state = ?, position = ?, updated_ms = ?, ended_ms = ?, "
+        "version = version + 1 WHERE id = ? AND version = ?",
+        (session.state.value, session.position, session.updated_ms, session.ended_ms, session.id, session.version),
+    )
+    if cursor.rowcount != 1:
+        raise StaleQuiz(f"quiz {session.id} changed since version {session.version} was read")
+    for question in quiz.questions:
+        if before is not None and before.questions[question.position] == question:
+            continue
+        await conn.execute(
+            "UPDATE quiz_questions SET message_id = ?, asked_ms = ?, deadline_ms = ?, revealed_ms = ? "
+            "WHERE session_id = ? AND position = ?",
+            (
+                question.message_id,
+                question.asked_ms,
+                question.deadline_ms,
+                question.revealed_ms,
+                session.id,
+                question.position,
+            ),
+        )
+
+
+async def write_staged(db: Database, quizzes: QuizRepository, answers: AnswerRepository) -> None:
+    """A unit of work's commit: every staged change of both repositories in one transaction. A unique rule
+    broken by a new quiz becomes the domain's reason (ChannelBusy, AlreadyPosted)."""
+    added = quizzes.added
+    try:
+        async with db.transaction() as conn:
+            applied = await quizzes.flush(conn)
+            await answers.flush(conn)
+    except sqlite3.IntegrityError:  # PostgreSQL's constraint errors derive from it too (see engine.IntegrityError)
+        for item in added:
+            reason = await quizzes.conflict(item)
+            if reason is not None:
+                raise reason from None
+        raise
+    finally:
+        quizzes.discard()
+        answers.discard_names()
+    applied()
+
+
+def _bump(quiz: Quiz) -> None:
+    quiz.session = quiz.session.model_copy(update={"version": quiz.session.version + 1})

@@ -1,5 +1,6 @@
-"""The quiz and answer repositories: a quiz saved only from its latest version, and answers that arrive together
-decided and stored together, each exactly once, never for a quiz that no longer asks their question.
+"""The answer writer on the answer repository: answers that arrive together are decided and stored together, in
+one statement, each exactly once; display names follow. (What a commit stores or refuses is in
+``test_quiz_store_contract.py``.)
 
 Every test runs on SQLite and on PostgreSQL (the ``db`` fixture)."""
 
@@ -11,22 +12,23 @@ from typing import Any
 
 import pytest
 
-from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed, StaleQuiz
+from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed
 from bot.core.quiz.model import NewSession, QuizRules, QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
 from bot.services.clock import SystemClock
 from bot.services.quiz.answer_writer import AnswerWriter
+from bot.services.quiz.unit_of_work import sql_units
 from bot.services.scheduler import Scheduler
 from bot.storage.database import SQLiteDatabase
 from bot.storage.engine import Database, Row
 from bot.storage.repositories import answers as answer_repository
 from bot.storage.repositories.answers import AnswerRepository
-from bot.storage.repositories.quiz import QuizRepository
 
 GUILD = 1
 
 
-async def _asking(repo: QuizRepository, channel_id: int) -> QuizSession:
+async def _asking(db: Database, channel_id: int) -> QuizSession:
+    """A quiz asking its first question, stored through the SQL unit of work."""
     new = NewSession(
         guild_id=GUILD,
         channel_id=channel_id,
@@ -37,13 +39,29 @@ async def _asking(repo: QuizRepository, channel_id: int) -> QuizSession:
         rules=QuizRules(question_count=2, seconds=30, points=10, speed_bonus=False),
         seed=1,
     )
-    session = await repo.create(new, ["q1", "q2"], now_ms=1_000)
-    quiz = await repo.load(session.id)
-    assert quiz is not None
-    before = quiz.snapshot()
-    quiz.ask_next(now_ms=1_000)
-    await repo.save(quiz, before)
+    units = sql_units(db, _writer(db))
+    async with units() as uow:
+        added = uow.quizzes.add(new, ["q1", "q2"], now_ms=1_000)
+        await uow.commit()
+    assert added.session is not None
+    async with units() as uow:
+        quiz = await uow.quizzes.load(added.session.id)
+        assert quiz is not None
+        before = quiz.snapshot()
+        quiz.ask_next(now_ms=1_000)
+        uow.quizzes.save(quiz, before)
+        await uow.commit()
     return quiz.session
+
+
+async def _reveal(db: Database, session: QuizSession, now_ms: int) -> None:
+    async with sql_units(db, _writer(db))() as uow:
+        quiz = await uow.quizzes.load(session.id)
+        assert quiz is not None
+        before = quiz.snapshot()
+        quiz.reveal(now_ms)
+        uow.quizzes.save(quiz, before)
+        await uow.commit()
 
 
 def _answer(session: QuizSession, user_id: int, choice: int, position: int = 0) -> StoredAnswer:
@@ -75,21 +93,13 @@ async def _record(writer: AnswerWriter, answer: StoredAnswer, name: str) -> tupl
         return "question closed"
 
 
-async def _reveal(repo: QuizRepository, session: QuizSession, now_ms: int) -> None:
-    quiz = await repo.load(session.id)
-    assert quiz is not None
-    before = quiz.snapshot()
-    quiz.reveal(now_ms)
-    await repo.save(quiz, before)
-
-
 async def test_one_batch_decides_each_answer_like_one_at_a_time(db: Database) -> None:
-    quizzes, writer = QuizRepository(db), _writer(db)
+    writer = _writer(db)
     repo = writer.answers
-    first, second = await _asking(quizzes, 100), await _asking(quizzes, 200)
+    first, second = await _asking(db, 100), await _asking(db, 200)
     earlier = _answer(first, user_id=1, choice=0)
     assert await writer.record(earlier, "Ada") == earlier
-    await _reveal(quizzes, second, now_ms=5_000)
+    await _reveal(db, second, now_ms=5_000)
 
     twice = _answer(first, user_id=2, choice=1)
     attempts = [
@@ -121,7 +131,7 @@ async def test_a_long_queue_is_written_in_bounded_batches(db: Database) -> None:
     writer = _writer(db)
     repo = writer.answers
     repo.batch_limit = 7
-    session = await _asking(QuizRepository(db), 100)
+    session = await _asking(db, 100)
     answers = [_answer(session, user_id=u, choice=u % 3) for u in range(1, 51)]
     outcomes = await asyncio.gather(*(writer.record(a, f"member {a.user_id}") for a in answers))
     assert outcomes == answers
@@ -134,7 +144,7 @@ async def test_answers_arriving_together_cost_one_statement_and_names_follow(
     """A batch is one INSERT through ``Database.write`` (each statement is a round trip the next clicks wait
     for); the display names of the stored answers follow in one statement once the queue is empty."""
     writer = _writer(db)
-    session = await _asking(QuizRepository(db), 100)
+    session = await _asking(db, 100)
     writes: list[str] = []
     real_write = db.write
 
@@ -166,7 +176,7 @@ async def test_answers_arriving_together_cost_one_statement_and_names_follow(
 async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(db: Database) -> None:
     """A member who asks to be forgotten while their name waits does not get it written back."""
     repo = AnswerRepository(db)
-    session = await _asking(QuizRepository(db), 100)
+    session = await _asking(db, 100)
     kept, forgotten = _answer(session, user_id=1, choice=0), _answer(session, user_id=2, choice=1)
     rows = [
         (a.guild_id, a.user_id, name, a.answered_ms, a.session_id, a.position)
@@ -179,33 +189,3 @@ async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(db: Databas
     await db.write("DELETE FROM quiz_answers WHERE user_id = ?", (2,))
     await db.write(answer_repository._upsert_names_sql(2), [v for row in rows for v in row])
     assert await repo.names(GUILD, [1, 2]) == {1: "Ada"}
-
-
-async def test_an_answer_is_refused_once_its_quiz_is_stopped(db: Database) -> None:
-    """The stop commits before the answer's statement runs: the answer is refused, never stored and left out of
-    the results (the question itself was never revealed)."""
-    quizzes, writer = QuizRepository(db), _writer(db)
-    session = await _asking(quizzes, 100)
-    quiz = await quizzes.load(session.id)
-    assert quiz is not None
-    before = quiz.snapshot()
-    quiz.stop(3_000, by_user=7, can_manage=False)
-    await quizzes.save(quiz, before)
-    assert await _record(writer, _answer(session, user_id=1, choice=0), "Ada") == "question closed"
-    assert await writer.answers.answers(session.id) == []
-
-
-async def test_a_save_from_an_outdated_copy_is_refused(db: Database) -> None:
-    quizzes = QuizRepository(db)
-    session = await _asking(quizzes, 100)
-    runner_copy, stopper_copy = await quizzes.load(session.id), await quizzes.load(session.id)
-    assert runner_copy is not None and stopper_copy is not None
-    before = stopper_copy.snapshot()
-    stopper_copy.stop(3_000, by_user=7, can_manage=False)
-    await quizzes.save(stopper_copy, before)
-    before = runner_copy.snapshot()
-    runner_copy.reveal(4_000)
-    with pytest.raises(StaleQuiz):
-        await quizzes.save(runner_copy, before)
-    stored = await quizzes.load(session.id)
-    assert stored is not None and stored.state is QuizState.STOPPED and stored.questions[0].revealed_ms is None

@@ -1,0 +1,213 @@
+"""The quiz unit of work's contract, run on SQLite, on PostgreSQL and on the in-memory fake the fast service tests
+use: what a commit stores, what it refuses and with which domain error, and that leaving without a commit
+stores nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.core.quiz.aggregate import Quiz
+from bot.core.quiz.errors import AlreadyAnswered, AlreadyPosted, ChannelBusy, QuestionClosed, StaleQuiz
+from bot.core.quiz.model import NewSession, QuizKind, QuizRules, QuizSession, StoredAnswer
+from bot.core.quiz.state import QuizState
+from bot.services.clock import SystemClock
+from bot.services.quiz.answer_writer import AnswerWriter
+from bot.services.quiz.unit_of_work import UnitOfWorkFactory, sql_units
+from bot.services.scheduler import Scheduler
+from bot.storage.connect import open_database
+from bot.storage.repositories.answers import AnswerRepository
+from tests.helpers import make_settings
+from tests.memory_store import memory_units
+
+GUILD, CHANNEL = 1, 100
+RULES = QuizRules(question_count=2, seconds=30, points=10, speed_bonus=False)
+
+
+@pytest.fixture(params=["sqlite", "postgres", "memory"])
+async def units(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
+    if request.param == "memory":
+        yield memory_units()
+        return
+    url, server, name = None, None, ""
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        name = await server.create_database()
+        url = server.url(name)
+    db = await open_database(make_settings(tmp_path, database_url=url))
+    scheduler = Scheduler(SystemClock())
+    try:
+        yield sql_units(db, AnswerWriter(AnswerRepository(db), scheduler))
+    finally:
+        await scheduler.cancel_all()
+        await db.close()
+        if server is not None:
+            await server.release_database(name)
+
+
+def new_quiz(channel: int = CHANNEL, *, day: str | None = None) -> NewSession:
+    return NewSession(
+        guild_id=GUILD,
+        channel_id=channel,
+        starter_id=7,
+        module="ketamine",
+        topic=None,
+        difficulty=None,
+        rules=RULES,
+        seed=1,
+        kind=QuizKind.DAILY if day else QuizKind.QUIZ,
+        closes_ms=86_000_000 if day else None,
+        daily_day=day,
+    )
+
+
+async def create(units: UnitOfWorkFactory, channel: int = CHANNEL, *, day: str | None = None) -> QuizSession:
+    async with units() as uow:
+        added = uow.quizzes.add(new_quiz(channel, day=day), ["q1", "q2"], 1_000)
+        await uow.commit()
+    assert added.session is not None
+    return added.session
+
+
+async def change(units: UnitOfWorkFactory, session_id: int, move: str, now_ms: int) -> Quiz:
+    async with units() as uow:
+        quiz = await uow.quizzes.load(session_id)
+        assert quiz is not None
+        before = quiz.snapshot()
+        if move == "ask":
+            quiz.ask_next(now_ms)
+        elif move == "reveal":
+            quiz.reveal(now_ms)
+        else:
+            quiz.stop(now_ms, by_user=7, can_manage=False)
+        uow.quizzes.save(quiz, before)
+        await uow.commit()
+    return quiz
+
+
+def answer(session: QuizSession, user: int, choice: int = 0, position: int = 0) -> StoredAnswer:
+    return StoredAnswer(
+        session_id=session.id,
+        position=position,
+        user_id=user,
+        guild_id=GUILD,
+        topic="mechanism",
+        choice=choice,
+        correct=choice == 0,
+        points=10 if choice == 0 else 0,
+        answered_ms=2_000 + user,
+    )
+
+
+async def record(units: UnitOfWorkFactory, given: StoredAnswer, name: str = "Ada") -> None:
+    async with units() as uow:
+        uow.answers.add(given, name)
+        await uow.commit()
+
+
+async def test_a_new_quiz_is_stored_on_commit_only(units: UnitOfWorkFactory) -> None:
+    async with units() as uow:
+        uow.quizzes.add(new_quiz(), ["q1", "q2"], 1_000)  # left without a commit
+    assert await units().quizzes.running() == []
+    session = await create(units)
+    loaded = await units().quizzes.load(session.id)
+    assert (
+        loaded is not None
+        and loaded.state is QuizState.LOBBY
+        and [q.question_id for q in loaded.questions]
+        == [
+            "q1",
+            "q2",
+        ]
+    )
+    assert await units().quizzes.running_in_channel(CHANNEL) == session
+
+
+async def test_one_running_quiz_per_channel_and_one_question_of_the_day_per_day(units: UnitOfWorkFactory) -> None:
+    running = await create(units)
+    with pytest.raises(ChannelBusy) as busy:
+        await create(units)
+    assert busy.value.running.id == running.id
+    await create(units, CHANNEL + 1)  # another channel is free
+    daily = await create(units, day="2026-11-27")  # a question of the day beside the quiz
+    assert await units().quizzes.daily_posted(CHANNEL, "2026-11-27")
+    with pytest.raises(AlreadyPosted):
+        await create(units, day="2026-11-27")
+    assert await units().quizzes.running_in_channel(CHANNEL, QuizKind.DAILY) == daily
+    assert await units().quizzes.daily_usage(CHANNEL) == {"q1": 1, "q2": 1}
+
+
+async def test_a_save_is_refused_from_an_outdated_copy(units: UnitOfWorkFactory) -> None:
+    session = await create(units)
+    await change(units, session.id, "ask", 1_000)
+    stale = await units().quizzes.load(session.id)
+    await change(units, session.id, "stop", 2_000)
+    assert stale is not None
+    before = stale.snapshot()
+    stale.reveal(3_000)
+    async with units() as uow:
+        uow.quizzes.save(stale, before)
+        with pytest.raises(StaleQuiz):
+            await uow.commit()
+    stored = await units().quizzes.load(session.id)
+    assert stored is not None and stored.state is QuizState.STOPPED and stored.questions[0].revealed_ms is None
+
+
+async def test_answers_follow_the_rules_at_commit(units: UnitOfWorkFactory) -> None:
+    session = await create(units)
+    with pytest.raises(QuestionClosed):
+        await record(units, answer(session, 1))  # nothing asked yet
+    await change(units, session.id, "ask", 1_000)
+    await record(units, answer(session, 1, choice=0), "Ada")
+    with pytest.raises(AlreadyAnswered) as again:
+        await record(units, answer(session, 1, choice=2), "Ada")
+    assert again.value.choice == 0
+    with pytest.raises(QuestionClosed):
+        await record(units, answer(session, 2, position=1))  # a question not asked yet
+    await record(units, answer(session, 2, choice=1), "Bo")
+    await change(units, session.id, "reveal", 5_000)
+    with pytest.raises(QuestionClosed):
+        await record(units, answer(session, 3))  # revealed
+    reads = units().answers
+    assert [(a.user_id, a.choice) for a in await reads.answers(session.id)] == [(1, 0), (2, 1)]
+    assert await reads.players(session.id, at=0) == {1, 2} and await reads.players(session.id, before=1) == {1, 2}
+    assert await reads.names(GUILD, [1, 2, 3]) == {1: "Ada", 2: "Bo"}
+    board = await reads.leaderboard(GUILD, None)
+    assert [(r.user_id, r.points, r.correct) for r in board] == [(1, 10, 1), (2, 0, 0)]
+    rank = await reads.rank_of(GUILD, 2, None)
+    assert rank is not None and rank[0] == 2
+    assert [a.position for a in await reads.history(GUILD, 1)] == [0]
+
+
+async def test_no_answer_is_stored_for_a_stopped_quiz(units: UnitOfWorkFactory) -> None:
+    session = await create(units)
+    await change(units, session.id, "ask", 1_000)
+    await change(units, session.id, "stop", 2_000)
+    with pytest.raises(QuestionClosed):
+        await record(units, answer(session, 1))
+    assert await units().answers.answers(session.id) == []
+
+
+async def test_results_message_and_the_unannounced(units: UnitOfWorkFactory) -> None:
+    session = await create(units)
+    await change(units, session.id, "ask", 1_000)
+    await change(units, session.id, "stop", 2_000)
+    assert [s.id for s in await units().quizzes.unannounced(0)] == [session.id]
+    async with units() as uow:
+        uow.quizzes.results_posted(session.id, 555)
+        await uow.commit()
+    assert await units().quizzes.unannounced(0) == []
+    stored = await units().quizzes.get(session.id)
+    assert stored is not None and stored.results_message_id == 555
+
+
+async def test_a_member_is_remembered_on_commit(units: UnitOfWorkFactory) -> None:
+    async with units() as uow:
+        uow.answers.remember(GUILD, 9, "Starter", 1_000)
+    assert await units().answers.names(GUILD, [9]) == {}
+    async with units() as uow:
+        uow.answers.remember(GUILD, 9, "Starter", 1_000)
+        await uow.commit()
+    assert await units().answers.names(GUILD, [9]) == {9: "Starter"}
