@@ -93,11 +93,6 @@ def pieces(value: Text) -> tuple[Piece, ...]:
     return value if isinstance(value, tuple) else (value,)
 
 
-def words_of(value: Text) -> str:
-    """Only the words of a Text, tokens left out: for a check that a Text says something, not for display."""
-    return "".join(p for p in pieces(value) if isinstance(p, str))
-
-
 _MARKUP = re.compile(r"([\\*_`~|<>@#:!&()\[\]-])")
 """Every character that starts markdown, a mention, a channel, a timestamp, an emoji or a heading on Discord."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")

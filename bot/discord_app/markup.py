@@ -17,19 +17,21 @@ TIME_STYLES: dict[TimeStyle, str] = {"countdown": "R", "datetime": "F", "date": 
 def markup(text: Text) -> str:
     """A Text as Discord shows it. Small print goes on a line of its own (``-# `` works only at a line's start)."""
     out: list[str] = []
+    line_start = True
     after_small = False
     for piece in pieces(text):
         if isinstance(piece, Small):
-            if out and not out[-1].endswith("\n"):
-                out.append("\n")
-            out.append(f"-# {piece.text}")
+            words = ("" if line_start else "\n") + f"-# {piece.text}"
             after_small = True
-            continue
-        words = _token(piece)
-        if after_small and not words.startswith("\n"):
-            out.append("\n")
-        after_small = False
+        else:
+            words = _token(piece)
+            if not words:
+                continue
+            if after_small and not words.startswith("\n"):
+                words = "\n" + words
+            after_small = False
         out.append(words)
+        line_start = words.endswith("\n")
     return "".join(out)
 
 
