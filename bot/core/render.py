@@ -1,7 +1,8 @@
 """Turn content into neutral replies: topic pages, the topic index, the source list, search results.
 
 Pages are packed greedily under a per-page budget well inside Discord's limits, so every page of every
-topic fits one message; ``tests/test_render_limits.py`` renders all content to prove it.
+topic fits one message; ``tests/test_render_limits.py`` renders all content to prove it. What a user typed
+(a search query) is echoed with ``quote`` and ``escape``, which are ``bot.core.text``'s: the one escape for user text.
 """
 
 from __future__ import annotations
