@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.console.view import for_terminal
+from bot.console.view import local_time
+from bot.core.text import Timestamp
 from bot.settings import PROJECT_ROOT
 from tests.helpers import cli
 
@@ -131,10 +132,11 @@ def test_check_command_fails_with_one_line_per_problem(tmp_path: Path) -> None:
 
 def test_console_timestamps_keep_their_date_when_discord_shows_one() -> None:
     """The settings history's full date-time style reads as a date and a time; a countdown stays a time."""
-    noon_utc = 1_700_049_600  # Wednesday 15 November 2023 in every zone from UTC-11 to UTC+11
-    dated = for_terminal(f"<t:{noon_utc}:F> and <t:{noon_utc}:f>")
-    assert re.fullmatch(r"Wednesday 15 November 2023, \d\d:00 \S+ and 15 November 2023, \d\d:00 \S+", dated)
-    assert re.fullmatch(r"closes at \d\d:00:00", for_terminal(f"closes <t:{noon_utc}:R>"))
+    noon_utc = 1_700_049_600_000  # Wednesday 15 November 2023 in every zone from UTC-11 to UTC+11
+    dated = local_time(Timestamp(noon_utc, "datetime"))
+    assert re.fullmatch(r"Wednesday 15 November 2023, \d\d:00 \S+", dated)
+    assert local_time(Timestamp(noon_utc, "date")) == "15 November 2023"
+    assert re.fullmatch(r"at \d\d:00:00", local_time(Timestamp(noon_utc)))
 
 
 def test_console_settings_history_pages_with_labels_and_dates(tmp_path: Path) -> None:
@@ -145,6 +147,6 @@ def test_console_settings_history_pages_with_labels_and_dates(tmp_path: Path) ->
     out = result.stdout
     assert "Setting unchanged" in out and "Questions per quiz is already 32" in out
     assert "12 changes · page 1/2" in out and "12 changes · page 2/2" in out
-    assert re.search(r"\w+day \d{1,2} \w+ 20\d\d, \d\d:\d\d UTC · member 1 · Questions per quiz: 31 → 32", out)
+    assert re.search(r"\w+day \d{1,2} \w+ 20\d\d, \d\d:\d\d UTC · you · Questions per quiz: 31 → 32", out)
     assert "Questions per quiz: default → 21" in out and "**questions**" not in out
     assert "Traceback" not in out + result.stderr

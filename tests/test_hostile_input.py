@@ -29,13 +29,14 @@ from bot.core import limits, render
 from bot.core.actions import PREFIX
 from bot.core.content.library import ContentError, ContentLibrary
 from bot.core.reply import Reply
+from bot.discord_app.markup import markup
 from bot.services.app import App
 from bot.services.bundle import Services
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.content import ContentService
 from tests.helpers import copy_content, make_settings
 from tests.quizkit import FakeClock, RecordingPublisher
-from tests.test_render_limits import all_documents, assert_fits
+from tests.test_render_limits import all_documents, assert_embed_fits, assert_fits
 
 T = TypeVar("T")
 
@@ -454,8 +455,9 @@ EXCEPTION_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|Traceback|File
 
 
 def texts_of(reply: Reply) -> list[str]:
-    texts = [reply.title, reply.body, reply.footer]
-    texts += [part for f in reply.fields for part in (f.name, f.value)]
+    """Every text of a reply as Discord receives it (bodies and field values written as Discord markup)."""
+    texts = [reply.title, markup(reply.body), reply.footer]
+    texts += [part for f in reply.fields for part in (f.name, markup(f.value))]
     texts += [b.label for b in reply.buttons]
     if reply.menu is not None:
         texts.append(reply.menu.placeholder)
@@ -466,13 +468,10 @@ def texts_of(reply: Reply) -> list[str]:
 def check_reply(reply: Reply, what: str) -> None:
     if reply.is_error:
         assert reply.ephemeral, what
-        assert reply.body.strip(), what
-        assert not EXCEPTION_NAME.search(reply.body), (what, reply.body)
+        assert markup(reply.body).strip(), what
+        assert not EXCEPTION_NAME.search(markup(reply.body)), (what, reply.body)
     if reply.ephemeral:  # acknowledgements and errors go to one member; they carry no disclaimer
-        assert reply.title and len(reply.title) <= limits.EMBED_TITLE, what
-        assert len(reply.body) <= limits.EMBED_DESCRIPTION and len(reply.footer) <= limits.FOOTER_TEXT, what
-        assert reply.embed_length() <= limits.EMBED_TOTAL and len(reply.fields) <= limits.EMBED_FIELDS, what
-        assert all(0 < len(f.value) <= limits.FIELD_VALUE for f in reply.fields), what
+        assert_embed_fits(reply)
         assert all(len(PREFIX + b.action) <= limits.CUSTOM_ID for b in reply.buttons), what
     else:
         assert_fits(reply)
@@ -583,7 +582,7 @@ def test_echoed_input_is_escaped(rig: Rig) -> None:
     searched = rig.command(caller, "ketamine", "search", {"query": "@everyone **zzqqxx**"})
     assert searched.is_error and "“\\@everyone \\*\\*zzqqxx\\*\\*”" in searched.body
     unknown = rig.command(caller, "ketamine", "overview", {"<@&5>": 1})
-    assert unknown.is_error and "`\\<\\@&5\\>`" in unknown.body
+    assert unknown.is_error and "`\\<\\@\\&5\\>`" in unknown.body  # the one escape for user text escapes & too
     number = rig.command(caller, "ketamine", "quiz start", {"questions": "@here"})
     assert number.is_error and "“\\@here”" in number.body
 
@@ -618,10 +617,10 @@ def test_hostile_display_names_are_escaped_everywhere_they_are_shown(rig: Rig) -
 
 
 def test_long_display_names_are_cut_before_escaping() -> None:
-    from bot.core.quiz.render import safe_name
+    from bot.core.text import display_name
 
     for name in ("a" * 31 + "*" * 40, "@" * 100, "x\n\r\x00y", "`" * 33):
-        shown = safe_name(name)
+        shown = display_name(name)
         assert not re.search(r"(?<!\\)(\\\\)*\\$", shown), f"{name!r} ends in a cut escape: {shown!r}"
         assert len(shown) <= 64 and not re.search(r"[\x00-\x1f]", shown)
 

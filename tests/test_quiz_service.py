@@ -11,6 +11,7 @@ import pytest
 
 from bot.core.quiz.model import QuizRules
 from bot.core.quiz.state import QuizState
+from bot.discord_app.markup import markup
 from bot.services.app import App
 from bot.services.catalog import Caller
 from bot.services.quiz import QuizDefaults, QuizService
@@ -174,7 +175,7 @@ async def test_stop_needs_starter_or_manage_server(rig: Rig) -> None:
     refused = await rig.router.run(member(2), "ketamine", "quiz stop", {})
     assert refused.is_error and "Manage Server" in refused.body
     status = await rig.router.run(member(2), "ketamine", "quiz status", {})
-    assert status.title == "Quiz status" and "Question 1 of 3" in status.body
+    assert status.title == "Quiz status" and "Question 1 of 3" in markup(status.body)
     stopped = await rig.router.run(member(3, manage=True), "ketamine", "quiz stop", {})
     assert stopped.title == "Quiz stopped"
     assert rig.publisher.titles()[-1] == "Quiz stopped · results so far"

@@ -1,4 +1,8 @@
-"""Every reply of every topic, menu and source page fits Discord's limits and carries the disclaimer."""
+"""Every reply of every topic, menu and source page fits Discord's limits and carries the disclaimer.
+
+Limits are measured on the embed the Discord adapter builds, so members, channels and times count as the
+markup Discord receives for them, not as the neutral tokens a reply holds.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from bot.core.content.library import ContentLibrary, ContentModule
 from bot.core.content.search import Hit
 from bot.core.content.wording import SNIPPET_CHARS
 from bot.core.reply import Reply
+from bot.discord_app.replies import to_embed
 from tests.helpers import CONTENT
 
 LIBRARY = ContentLibrary.load(CONTENT)
@@ -25,15 +30,21 @@ def all_documents(module: ContentModule) -> list[str]:
     return sorted(set(docs))
 
 
+def assert_embed_fits(reply: Reply) -> None:
+    """The embed the Discord adapter sends for ``reply`` is inside every one of Discord's text limits."""
+    embed = to_embed(reply)
+    assert embed.title and len(embed.title) <= limits.EMBED_TITLE
+    assert len(embed.description or "") <= limits.EMBED_DESCRIPTION
+    assert len(embed.fields) <= limits.EMBED_FIELDS
+    for field in embed.fields:
+        assert 0 < len(field.name or "") <= limits.FIELD_NAME
+        assert 0 < len(field.value or "") <= limits.FIELD_VALUE
+    assert len(embed.footer.text or "") <= limits.FOOTER_TEXT
+    assert len(embed) <= limits.EMBED_TOTAL
+
+
 def assert_fits(reply: Reply) -> None:
-    assert reply.title and len(reply.title) <= limits.EMBED_TITLE
-    assert len(reply.body) <= limits.EMBED_DESCRIPTION
-    assert len(reply.fields) <= limits.EMBED_FIELDS
-    for field in reply.fields:
-        assert 0 < len(field.name) <= limits.FIELD_NAME
-        assert 0 < len(field.value) <= limits.FIELD_VALUE
-    assert len(reply.footer) <= limits.FOOTER_TEXT
-    assert reply.embed_length() <= limits.EMBED_TOTAL
+    assert_embed_fits(reply)
     assert "For education only, not medical advice" in reply.footer
     assert len(reply.buttons) <= 5
     ids = [PREFIX + b.action for b in reply.buttons]

@@ -7,6 +7,7 @@ import pytest
 from bot.core.actions import decode as decode_action
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.server_settings import SPECS, ServerSettings, decode, parse_setting
+from bot.discord_app.markup import markup
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
 from tests.quizkit import FakeClock
@@ -61,7 +62,7 @@ def test_stored_values_that_no_longer_parse_fall_back() -> None:
 async def test_show_set_and_history(services: Services) -> None:
     router = services.router
     shown = await router.run(MEMBER, "ketamine", "settings show", {})
-    assert shown.title == "Server settings" and "**20**" in [f.value for f in shown.fields][1]
+    assert shown.title == "Server settings" and "**20**" in [markup(f.value) for f in shown.fields][1]
     refused = await router.run(MEMBER, "ketamine-admin", "settings set", {"setting": "questions", "value": "5"})
     assert refused.is_error and "Manage Server" in refused.body
     bad = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "seconds", "value": "999"})
@@ -70,7 +71,7 @@ async def test_show_set_and_history(services: Services) -> None:
     assert done.title == "Setting changed" and done.body == "**Questions per quiz**: default → **5**"
     await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "questions", "value": "6"})
     history = await router.run(MEMBER, "ketamine", "settings history", {})
-    lines = history.body.splitlines()
+    lines = markup(history.body).splitlines()
     assert len(lines) == 2 and lines[0].endswith("**Questions per quiz**: 5 → **6**")
     assert lines[1].endswith("**Questions per quiz**: default → **5**")
     assert history.buttons == [] and history.footer.endswith("2 changes")
@@ -82,7 +83,7 @@ async def test_history_names_settings_by_label_not_key(services: Services) -> No
     router = services.router
     for key, value in (("speed_bonus", "off"), ("daily_window_hours", "6"), ("timezone", "Europe/Berlin")):
         await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": key, "value": value})
-    body = (await router.run(MEMBER, "ketamine", "settings history", {})).body
+    body = markup((await router.run(MEMBER, "ketamine", "settings history", {})).body)
     assert "**Time zone**: default → **Europe/Berlin**" in body
     assert "**Question of the day open for (hours)**: default → **6**" in body
     assert "**Speed bonus**: default → **off**" in body
@@ -96,7 +97,7 @@ async def test_all_topics_is_never_a_blank(services: Services) -> None:
     assert to_all.body == "**Topics in the quiz pool**: risks → **all topics**"
     back = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "topics", "value": "mechanism"})
     assert back.body == "**Topics in the quiz pool**: all topics → **mechanism**"
-    lines = (await router.run(MEMBER, "ketamine", "settings history", {})).body.splitlines()
+    lines = markup((await router.run(MEMBER, "ketamine", "settings history", {})).body).splitlines()
     assert [line.split(" · ")[-1] for line in lines] == [
         "**Topics in the quiz pool**: all topics → **mechanism**",
         "**Topics in the quiz pool**: risks → **all topics**",
@@ -108,7 +109,7 @@ async def test_all_topics_is_never_a_blank(services: Services) -> None:
 async def test_history_dates_carry_the_time(services: Services) -> None:
     now_s = services.quiz.clock.now_ms() // 1000
     await services.router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "points", "value": "50"})
-    line = (await services.router.run(MEMBER, "ketamine", "settings history", {})).body
+    line = markup((await services.router.run(MEMBER, "ketamine", "settings history", {})).body)
     assert line.startswith(f"<t:{now_s}:F> · <@{ADMIN.user_id}> · ")  # Discord's full date and time style
 
 
@@ -135,17 +136,18 @@ async def test_history_pages_instead_of_cutting_at_fifteen(services: Services) -
         await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "questions", "value": str(20 + n)})
         await clock.advance(60_000)
     first = await router.run(MEMBER, "ketamine", "settings history", {})
-    assert len(first.body.splitlines()) == 10 and first.body.splitlines()[0].endswith("41 → **42**")
+    lines = markup(first.body).splitlines()
+    assert len(lines) == 10 and lines[0].endswith("41 → **42**")
     assert first.footer.endswith("23 changes · page 1/3") and first.ephemeral
     newer, older = first.buttons
     assert newer.disabled and not older.disabled and older.action == "sh:ketamine:1"
     second = await router.press(MEMBER, older.action)
-    assert second.body.splitlines()[0].endswith("31 → **32**") and "page 2/3" in second.footer
+    assert markup(second.body).splitlines()[0].endswith("31 → **32**") and "page 2/3" in second.footer
     third = await router.press(MEMBER, second.buttons[1].action)
-    seen = [first, second, third]
-    assert [len(r.body.splitlines()) for r in seen] == [10, 10, 3] and third.buttons[1].disabled
-    assert third.body.splitlines()[-1].endswith("default → **20**")
-    assert len({line for r in seen for line in r.body.splitlines()}) == 23, "every change on exactly one page"
+    seen = [markup(r.body).splitlines() for r in (first, second, third)]
+    assert [len(page) for page in seen] == [10, 10, 3] and third.buttons[1].disabled
+    assert seen[2][-1].endswith("default → **20**")
+    assert len({line for page in seen for line in page}) == 23, "every change on exactly one page"
     back = await router.press(MEMBER, third.buttons[0].action)
     assert back.body == second.body
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.discord_app.markup import markup
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
 from tests.quizkit import FakeClock, RecordingPublisher
@@ -49,10 +50,11 @@ async def test_add_list_remove_and_quiz_placement(services: Services) -> None:
     )
     assert added.title == "Study group saved"
     listed = await router.run(member(), "ketamine", "studygroup list", {})
-    assert f"<#{STUDY}>" in listed.body and "Risks" in listed.body and "question of the day: on" in listed.body
+    listed_text = markup(listed.body)  # as Discord receives it: the channel as Discord's channel link
+    assert f"<#{STUDY}>" in listed_text and "Risks" in listed_text and "question of the day: on" in listed_text
 
     elsewhere = await router.run(member(channel=OTHER), "ketamine", "quiz start", {})
-    assert elsewhere.is_error and f"<#{STUDY}>" in elsewhere.body
+    assert elsewhere.is_error and f"<#{STUDY}>" in markup(elsewhere.body)
 
     here = await router.run(member(), "ketamine", "quiz start", {"questions": 3})
     assert not here.is_error
@@ -64,7 +66,7 @@ async def test_add_list_remove_and_quiz_placement(services: Services) -> None:
     removed = await router.run(admin(), "ketamine-admin", "studygroup remove", {"channel": STUDY})
     assert removed.title == "Study group removed"
     again = await router.run(admin(), "ketamine-admin", "studygroup remove", {"channel": STUDY})
-    assert again.is_error and "not a study-group channel" in again.body
+    assert again.is_error and "not a study-group channel" in markup(again.body)
     anywhere = await router.run(member(channel=OTHER), "ketamine", "quiz start", {})
     assert not anywhere.is_error
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bot.core.words import IRREGULAR, noun, plural, plural_of
+from bot.discord_app.markup import markup
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
 from bot.settings import PROJECT_ROOT
@@ -71,7 +72,7 @@ async def test_a_one_question_quiz_with_one_player_and_one_answer(services: Serv
     _, _, question = next(p for p in publisher.posts if p[2].buttons)
     await router.press(ADMIN, question.buttons[0].action)
     status = await router.run(ADMIN, "ketamine", "quiz status", {})
-    assert "1 player so far, 1 answer." in status.body, status.body
+    assert "1 player so far, 1 answer." in markup(status.body), status.body
 
     export = await router.run(ADMIN, "ketamine", "privacy export", {})
     assert "1 quiz answer, 1 display name, 1 quiz started, 1 settings change." in export.body, export.body

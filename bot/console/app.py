@@ -18,7 +18,7 @@ from rich.text import Text
 from bot.console.channels import HERE, channel_id
 from bot.console.parser import parse_command
 from bot.console.publisher import ConsolePublisher
-from bot.console.view import render_reply
+from bot.console.view import render_reply, render_text
 from bot.core.errors import InvalidInput, UserFacingError
 from bot.core.quiz.render import LETTERS
 from bot.core.reply import Reply
@@ -28,6 +28,8 @@ from bot.services.router import Router
 
 CONSOLE_CALLER = Caller(user_id=1, display_name="you", guild_id=1, channel_id=HERE, can_manage_guild=True)
 """The console is one local player in one local study room, so server-only commands such as the quiz work."""
+KNOWN_NAMES = {CONSOLE_CALLER.user_id: CONSOLE_CALLER.display_name}
+"""The one member the console knows by name: a mention of its own user reads "you"."""
 
 HELP_EXTRA = [
     ("help", "this list"),
@@ -110,22 +112,22 @@ class ConsoleApp:
                 options = self._channel_ids(parsed.group, parsed.name, parsed.options)
                 reply = await self.router.run(CONSOLE_CALLER, parsed.group, parsed.name, options)
                 if parsed.name == "quiz start" and not reply.is_error:
-                    self.console.print(render_reply(reply))
+                    self.console.print(render_reply(reply, KNOWN_NAMES))
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(10):
                             await self.publisher.wait_for_question()
                     return True
         except InvalidInput as exc:
-            self.console.print(Text(exc.message, style="red"))  # not markup: the message may quote what was typed
+            self.console.print(render_text(exc.message, KNOWN_NAMES, style="red"))
             return True
-        self.console.print(render_reply(reply))
+        self.console.print(render_reply(reply, KNOWN_NAMES))
         if reply.attachment is not None:
             folder = self.router.app.settings.database_path.parent / "exports"
             try:
                 path = await asyncio.to_thread(save_new_file, folder, reply.attachment.filename, reply.attachment.text)
                 self.console.print(Text(f"Saved to {path}"))
             except InvalidInput as exc:
-                self.console.print(Text(exc.message, style="red"))
+                self.console.print(render_text(exc.message, KNOWN_NAMES, style="red"))
         if not reply.is_error:
             self.last = reply
             self.publisher.shown += 1

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from bot.core.text import Text, pieces
+
 
 class UserFacingError(Exception):
-    """An expected problem with what a user asked for; its message is shown to them as is."""
+    """An expected problem with what a user asked for; its message is shown to them as is.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    The message is ``Text``, so that it can name a channel or a member the way each adapter shows one; the
+    exception's own string (for logs) is its pieces in a row.
+    """
+
+    def __init__(self, message: Text) -> None:
+        super().__init__("".join(map(str, pieces(message))))
         self.message = message
 
 

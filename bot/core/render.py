@@ -1,12 +1,12 @@
 """Turn content into neutral replies: topic pages, the topic index, the source list, search results.
 
 Pages are packed greedily under a per-page budget well inside Discord's limits, so every page of every
-topic fits one message; ``tests/test_render_limits.py`` renders all content to prove it.
+topic fits one message; ``tests/test_render_limits.py`` renders all content to prove it. What a user typed
+(a search query) is echoed with ``quote`` and ``escape``, which are ``bot.core.text``'s: the one escape for user text.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +18,10 @@ from bot.core.content.models import Source, Topic, cite
 from bot.core.content.search import Hit
 from bot.core.errors import NotFound
 from bot.core.reply import Button, Menu, MenuOption, Reply, ReplyField
+from bot.core.text import Text
+from bot.core.text import clip as _clip
+from bot.core.text import escape as escape
+from bot.core.text import quote as quote
 from bot.core.words import plural
 
 PAGE_CHARS = 3800
@@ -25,9 +29,6 @@ PAGE_CHARS = 3800
 PAGE_FIELDS = 10
 SECTION_MARK = "» "
 """Put before the name of the section a search hit opened, so the reader sees which of the page's fields it is."""
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_MARKUP = re.compile(r"([\\*_`~|<>@\[\]])")
 
 
 @dataclass(frozen=True)
@@ -37,18 +38,6 @@ class _Block:
     title: str
     body: str
     fields: tuple[ReplyField, ...]
-
-
-def quote(text: object, size: int = 50) -> str:
-    """What a user typed, echoed back in a reply: one line, at most ``size`` characters, markdown and mention
-    syntax escaped so that it can neither ping anyone nor break the message's formatting."""
-    plain = " ".join(_CONTROL.sub(" ", str(text)).split())
-    return escape(_clip(plain, size))
-
-
-def escape(text: str) -> str:
-    """Text shown as it is: markdown and mention syntax escaped (a snippet may cut a ``**bold**`` in two)."""
-    return _MARKUP.sub(r"\\\1", text)
 
 
 def footer(module: ContentModule, extra: str = "") -> str:
@@ -194,7 +183,7 @@ def search_results(module: ContentModule, query: str, hits: Sequence[Hit]) -> Re
     )
 
 
-def error(message: str, module: ContentModule | None = None) -> Reply:
+def error(message: Text, module: ContentModule | None = None) -> Reply:
     return Reply(
         title="Sorry, that did not work",
         body=message,
@@ -316,7 +305,3 @@ def _pager(module: ContentModule, document: str, index: int, total: int) -> list
             ),
         )
     return buttons
-
-
-def _clip(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"

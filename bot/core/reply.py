@@ -1,14 +1,19 @@
 """The neutral reply: what every adapter renders, to a Discord embed or to a terminal.
 
 A reply knows nothing of Discord; buttons and menus carry an *action* string that the services layer
-understands (see ``bot.core.actions``), so a click in any adapter leads to the same use case.
+understands (see ``bot.core.actions``), so a click in any adapter leads to the same use case. A body and a field
+value are ``Text`` (``bot.core.text``): words, or words with members, channels, times and small print that each
+adapter renders for its medium. A title and a field name are words (the bot's light markdown); a footer, button
+and menu labels are plain words, as Discord shows them without formatting.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.core.text import Text, text
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 
@@ -19,8 +24,13 @@ class ReplyModel(BaseModel):
 
 class ReplyField(ReplyModel):
     name: str
-    value: str
+    value: Text
     inline: bool = False
+
+    @field_validator("value")
+    @classmethod
+    def _normal(cls, value: Text) -> Text:
+        return text(value)
 
 
 class Button(ReplyModel):
@@ -53,7 +63,7 @@ class Attachment(ReplyModel):
 
 class Reply(ReplyModel):
     title: str
-    body: str = ""
+    body: Text = ""
     fields: list[ReplyField] = Field(default_factory=list)
     footer: str = ""
     color: int | None = None
@@ -63,8 +73,9 @@ class Reply(ReplyModel):
     is_error: bool = False
     attachment: Attachment | None = None
 
-    def embed_length(self) -> int:
-        """Characters Discord counts toward its 6000-per-message embed limit."""
-        return (
-            len(self.title) + len(self.body) + len(self.footer) + sum(len(f.name) + len(f.value) for f in self.fields)
-        )
+    @field_validator("body")
+    @classmethod
+    def _normal(cls, body: Text) -> Text:
+        """One form for one text (neighbouring words merged, plain words as a string): equal replies compare
+        equal, which the console relies on to skip printing an unchanged edit."""
+        return text(body)

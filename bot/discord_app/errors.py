@@ -12,6 +12,7 @@ from discord import app_commands
 from bot.core import render
 from bot.core.errors import UserFacingError
 from bot.core.reply import Reply
+from bot.core.text import Text
 from bot.discord_app import replies
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def error_code() -> str:
     return "E-" + secrets.token_hex(3).upper()
 
 
-def message_for(error: BaseException) -> str | None:
+def message_for(error: BaseException) -> Text | None:
     """The user-facing text for an expected error, or None when the error is a bug."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original

@@ -1,4 +1,7 @@
-"""Render a neutral reply as a discord.py embed and view, and send it the right way for an interaction."""
+"""Render a neutral reply as a discord.py embed and view, and send it the right way for an interaction.
+
+Bodies and field values are neutral ``Text``; ``bot.discord_app.markup`` writes them as Discord markup.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import discord
 
 from bot.core.reply import Reply
 from bot.discord_app.components import ActionButton, ActionMenu
+from bot.discord_app.markup import markup
 
 NO_MENTIONS = discord.AllowedMentions.none()
 ERROR_COLOR = 0xE74C3C
@@ -23,9 +27,9 @@ _STYLES = {
 
 def to_embed(reply: Reply) -> discord.Embed:
     color = ERROR_COLOR if reply.is_error else reply.color
-    embed = discord.Embed(title=reply.title, description=reply.body or None, color=color)
+    embed = discord.Embed(title=reply.title, description=markup(reply.body) or None, color=color)
     for field in reply.fields:
-        embed.add_field(name=field.name, value=field.value, inline=field.inline)
+        embed.add_field(name=field.name, value=markup(field.value), inline=field.inline)
     if reply.footer:
         embed.set_footer(text=reply.footer)
     return embed

@@ -10,6 +10,7 @@ from bot.core.content.library import ContentModule
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.render import footer, quote
 from bot.core.reply import Button, Reply, ReplyField
+from bot.core.text import Mention, Small, Text, Timestamp, join, text
 from bot.core.words import plural
 from bot.services.catalog import Caller, CommandSpec, OptionSpec, OptionValue, admin_group
 from bot.services.clock import Clock
@@ -86,7 +87,7 @@ class SettingsService:
     async def show(self, guild_id: int, module: ContentModule) -> Reply:
         current = await self.effective(guild_id, module)
         fields = [
-            ReplyField(name=label, value=f"**{value}**\n-# {allowed}", inline=True)
+            ReplyField(name=label, value=text(f"**{value}**", Small(allowed)), inline=True)
             for label, value, allowed in core.describe(current)
         ]
         return Reply(
@@ -136,7 +137,7 @@ class SettingsService:
         where = f" · page {page + 1}/{pages}" if pages > 1 else ""
         return Reply(
             title="Settings history",
-            body="\n".join(lines) or "No setting has been changed yet.",
+            body=join("\n", lines) or "No setting has been changed yet.",
             footer=footer(module, f"{plural(total, 'change')}{where}" if total else ""),
             color=module.info.color,
             ephemeral=True,
@@ -144,13 +145,15 @@ class SettingsService:
         )
 
 
-def _history_line(change: SettingChange, topics: list[str]) -> str:
+def _history_line(change: SettingChange, topics: list[str]) -> Text:
     """When (a full date and time, in each reader's own time zone), who, which setting by name, from and to."""
     before = quote(core.show_stored(change.key, change.old_value, topics), VALUE_CHARS)
     after = quote(core.show_stored(change.key, change.new_value, topics), VALUE_CHARS)
-    return (
-        f"<t:{change.changed_ms // 1000}:F> · <@{change.user_id}> · "
-        f"**{core.label_of(change.key)}**: {before} → **{after}**"
+    return text(
+        Timestamp(change.changed_ms, "datetime"),
+        " · ",
+        Mention(change.user_id),
+        f" · **{core.label_of(change.key)}**: {before} → **{after}**",
     )
 
 

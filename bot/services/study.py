@@ -8,6 +8,7 @@ from bot.core.content.library import ContentModule
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.render import footer
 from bot.core.reply import Reply
+from bot.core.text import ChannelRef, Text, join, text
 from bot.services.catalog import Caller, CommandSpec, OptionSpec, OptionValue, admin_group
 from bot.services.clock import Clock
 from bot.services.publisher import Publisher
@@ -70,8 +71,12 @@ class StudyService:
         guild_id = _manager(caller)
         channel_id = int(options["channel"])
         if not await self.repo.remove(guild_id, channel_id):
-            raise NotFound(f"<#{channel_id}> is not a study-group channel here.")
-        return Reply(title="Study group removed", body=f"<#{channel_id}> is no longer a study group.", ephemeral=True)
+            raise NotFound(text(ChannelRef(channel_id), " is not a study-group channel here."))
+        return Reply(
+            title="Study group removed",
+            body=text(ChannelRef(channel_id), " is no longer a study group."),
+            ephemeral=True,
+        )
 
     async def add(self, caller: Caller, module: ContentModule, channel_id: int, topic: object, daily: object) -> Reply:
         assert caller.guild_id is not None
@@ -93,24 +98,25 @@ class StudyService:
             raise InvalidInput("That channel is not a channel of this server.")
         return Reply(
             title="Study group saved",
-            body=_line(entry, module) + "\nQuizzes in this server now run only in study-group channels.",
+            body=text(_line(entry, module), "\nQuizzes in this server now run only in study-group channels."),
             footer=footer(module),
             ephemeral=True,
         )
 
     async def list(self, guild_id: int, module: ContentModule) -> Reply:
         channels = await self.repo.of_guild(guild_id)
-        body = "\n".join(_line(c, module) for c in channels) or (
+        body = join("\n", (_line(c, module) for c in channels)) or (
             f"No study-group channels: quizzes can run in any channel. Add one with /{module.id} studygroup add."
         )
         return Reply(title="Study groups", body=body, footer=footer(module), color=module.info.color)
 
 
-def _line(channel: StudyChannel, module: ContentModule) -> str:
+def _line(channel: StudyChannel, module: ContentModule) -> Text:
     topic = module.topic(channel.topic) if channel.topic else None
-    return (
-        f"- <#{channel.channel_id}> · topic: {topic.title if topic else 'any'} · "
-        f"question of the day: {'on' if channel.daily else 'off'}"
+    return text(
+        "- ",
+        ChannelRef(channel.channel_id),
+        f" · topic: {topic.title if topic else 'any'} · question of the day: {'on' if channel.daily else 'off'}",
     )
 
 

@@ -1,13 +1,12 @@
 """Quiz replies: the question with its answer buttons and countdown, the reveal, results, leaderboards, stats.
 
-Times are shown with Discord's timestamp markup (``<t:SECONDS:R>``, a live countdown); the console turns
-the same markup into a local time. Names come from the caller and are escaped, and nothing here can ping:
-adapters send with mentions disabled.
+A question's closing time is a ``Timestamp`` token (a live countdown on Discord, a local clock time in the
+console). Names come from the caller and become words through ``display_name``, which escapes them, and nothing
+here can ping: adapters send with mentions disabled.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.actions import AnswerQuestion
@@ -16,26 +15,18 @@ from bot.core.content.models import Question
 from bot.core.quiz.scoring import Standing
 from bot.core.render import footer
 from bot.core.reply import Button, Reply, ReplyField
+from bot.core.text import Timestamp, display_name, text
 from bot.core.words import plural
 
 LETTERS = "ABCDE"
-_MARKDOWN = re.compile(r"([\\*_`~|>#\[\]()<@!&:-])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-NAME_CHARS = 32
-"""Discord's longest display name; longer names are cut before escaping, so an escape is never cut in half."""
 
 
 def letter(choice: int) -> str:
     return LETTERS[choice]
 
 
-def safe_name(name: str) -> str:
-    """A display name made inert: markdown escaped, mention syntax broken, length bounded."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(_CONTROL.sub(" ", name).split())[:NAME_CHARS]) or "someone"
-
-
 def who(user_id: int, names: Mapping[int, str]) -> str:
-    return safe_name(names.get(user_id, f"member {user_id}"))
+    return display_name(names.get(user_id, f"member {user_id}"))
 
 
 def heading(position: int, total: int, daily: bool) -> str:
@@ -54,11 +45,11 @@ def question_reply(
 ) -> Reply:
     lines = [question.prompt, ""]
     lines += [f"**{letter(i)})** {choice.text}" for i, choice in enumerate(question.choices)]
-    lines += ["", f"Answer with the buttons · closes <t:{deadline_ms // 1000}:R>"]
+    lines += ["", "Answer with the buttons · closes "]
     topic = module.topic(question.topic)
     return Reply(
         title=heading(position, total, daily),
-        body="\n".join(lines),
+        body=text("\n".join(lines), Timestamp(deadline_ms)),
         fields=[
             ReplyField(name="Topic", value=topic.title if topic else question.topic, inline=True),
             ReplyField(
@@ -167,7 +158,7 @@ def stats_reply(
 ) -> Reply:
     if answered == 0:
         return Reply(
-            title=f"Stats · {safe_name(name)}",
+            title=f"Stats · {display_name(name)}",
             body="No quiz answers in this server yet.",
             footer=footer(module),
             color=module.info.color,
@@ -177,7 +168,7 @@ def stats_reply(
         topic = module.topic(topic_id)
         lines.append(f"**{topic.title if topic else topic_id}** · {right}/{total} ({right / total:.0%})")
     return Reply(
-        title=f"Stats · {safe_name(name)}",
+        title=f"Stats · {display_name(name)}",
         body=(
             f"{plural(answered, 'question')} answered, {correct} right ({correct / answered:.0%}), "
             f"{plural(points, 'point')}."

@@ -26,6 +26,7 @@ from bot.core.quiz.errors import (
 from bot.core.quiz.model import QuizKind, QuizRules, QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
 from bot.core.reply import Reply
+from bot.core.text import ChannelRef, Text, Timestamp, join, text
 from bot.core.words import plural
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionValue
@@ -191,8 +192,8 @@ class QuizService:
             return None
         here = next((c for c in channels if c.channel_id == channel_id), None)
         if here is None:
-            where = ", ".join(f"<#{c.channel_id}>" for c in channels[:10])
-            raise InvalidInput(f"In this server quizzes run in the study-group channels: {where}.")
+            where = join(", ", (ChannelRef(c.channel_id) for c in channels[:10]))
+            raise InvalidInput(text("In this server quizzes run in the study-group channels: ", where, "."))
         return here.topic
 
     async def _rules_for(self, guild_id: int, module: ContentModule) -> tuple[QuizRules, tuple[str, ...]]:
@@ -277,15 +278,15 @@ class QuizService:
         players = len({a.user_id for a in answers})
         state = {QuizState.LOBBY: "starting", QuizState.ASKING: "asking", QuizState.REVEALING: "showing the answer"}
         current = quiz.current
-        lines = [
+        lines: list[Text] = [
             f"Question {quiz.session.position + 1} of {quiz.session.question_count}, {state.get(quiz.state, 'over')}.",
             f"{plural(players, 'player')} so far, {plural(len(answers), 'answer')}.",
             f"Message: {self._link(quiz.session, None if current is None else current.message_id)}",
         ]
         open_question = quiz.open_question
         if open_question is not None and open_question.deadline_ms:
-            lines.insert(1, f"Closes <t:{open_question.deadline_ms // 1000}:R>.")
-        return Reply(title="Quiz status", body="\n".join(lines), footer=module.info.disclaimer, ephemeral=True)
+            lines.insert(1, text("Closes ", Timestamp(open_question.deadline_ms), "."))
+        return Reply(title="Quiz status", body=join("\n", lines), footer=module.info.disclaimer, ephemeral=True)
 
     async def open_questions(self) -> list[Reply]:
         """Questions still open in running quizzes, as posted: the console shows them again after a restart."""
