@@ -9,7 +9,8 @@ import pytest
 
 from bot.core.content.library import ContentLibrary
 from bot.discord_app.sync import SyncMode
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, bot_settings, running_bot
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.inprocess import bot_settings, running_bot
 from tests.fakediscord import FakeDiscord
 from tests.helpers import CONTENT, TOPIC_COMMANDS, add_second_module, copy_content
 

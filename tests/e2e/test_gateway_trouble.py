@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from bot.discord_app.bot import StudyBot
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, running_bot
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.inprocess import running_bot
 from tests.e2e.test_quiz_e2e import answer_ids, embed, questions, quiz_settings, start, wait_titles
 from tests.fakediscord import FakeDiscord
 
