@@ -26,9 +26,9 @@ from tests.helpers import make_settings
 ClientT = TypeVar("ClientT", bound=discord.Client)
 
 
-def bot_settings(tmp_path: Path, **extra: object) -> Settings:
+def bot_settings(tmp_path: Path, content_dir: Path | None = None, **extra: object) -> Settings:
     """The bot's settings for an in-process test: the shipped content, a database in ``tmp_path``."""
-    return make_settings(tmp_path, **extra)
+    return make_settings(tmp_path, content_dir, **extra)
 
 
 @contextlib.asynccontextmanager

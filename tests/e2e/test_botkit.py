@@ -16,9 +16,7 @@ from tests.botkit.process import BARE_BOT, BotExited, BotProcess
 from tests.fakediscord import FakeDiscord
 
 
-async def test_a_bot_that_cannot_start_fails_at_once_with_its_output(
-    fake_discord: FakeDiscord, tmp_path: Path
-) -> None:
+async def test_a_bot_that_cannot_start_fails_at_once_with_its_output(fake_discord: FakeDiscord, tmp_path: Path) -> None:
     bot = BotProcess(fake_discord, tmp_path, QUIZ_SECONDS="0")
     with pytest.raises(BotExited, match=r"exited \(status 2\) before it was ready") as failed:
         await bot.start(within=30)
