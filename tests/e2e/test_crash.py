@@ -17,7 +17,7 @@ from typing import Any
 
 from tests.botkit import CHANNEL_ID, GUILD_ID
 from tests.botkit.process import BotProcess
-from tests.e2e.test_quiz_e2e import answer_ids, embed, questions
+from tests.e2e.quizsteps import answer_ids, embed, questions
 from tests.fakediscord import FakeDiscord
 
 MEMBERS = 20

@@ -10,7 +10,7 @@ import pytest
 from bot.discord_app.bot import StudyBot
 from tests.botkit import CHANNEL_ID, GUILD_ID
 from tests.botkit.inprocess import running_bot
-from tests.e2e.test_quiz_e2e import answer_ids, embed, questions, quiz_settings, start, wait_titles
+from tests.e2e.quizsteps import answer_ids, embed, questions, quiz_settings, start, wait_titles
 from tests.fakediscord import FakeDiscord
 
 

@@ -24,7 +24,7 @@ from bot.discord_app.components import BUTTON_PATTERN, MENU_PATTERN
 from tests.botkit import CHANNEL_ID, GUILD_ID
 from tests.botkit.inprocess import bot_settings, running_bot
 from tests.fakediscord import FakeDiscord, InteractionHandle
-from tests.test_hostile_input import FIXED_TEXT, NEAR_MISSES, repeated
+from tests.hostilekit import FIXED_TEXT, NEAR_MISSES, repeated
 
 EPHEMERAL = 64
 OTHER_GUILD, OTHER_CHANNEL = 5252, 5353
