@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.core.quiz.aggregate import Quiz
-from bot.core.quiz.model import QuizRules
 from bot.core.quiz.state import QuizState
+from bot.core.reply import Reply
 from bot.services.app import App
+from bot.services.bundle import Services
 from bot.services.catalog import Caller
-from bot.services.quiz import QuizDefaults, QuizService
+from bot.services.quiz import QuizService
 from bot.services.router import Router
 from tests.helpers import make_settings
 from tests.quizkit import FakeClock, RecordingPublisher
+from tests.servicekit import FaultyDatabase, close_services, open_services
 
 GUILD, CHANNEL = 10, 20
-RULES = QuizRules(question_count=3, seconds=20, points=100, speed_bonus=True)
+QUIZ_SETTINGS: dict[str, object] = {
+    "quiz_questions": 3,
+    "quiz_seconds": 20,
+    "quiz_points": 100,
+    "quiz_speed_bonus": True,
+    "quiz_reveal_seconds": 2,
+}
+"""Three questions of 20 s, 100 points with the speed bonus, 2 s between a reveal and the next question."""
 
 
 def member(user_id: int, *, guild: int = GUILD, channel: int = CHANNEL, manage: bool = False) -> Caller:
@@ -31,18 +39,31 @@ def member(user_id: int, *, guild: int = GUILD, channel: int = CHANNEL, manage: 
 
 @dataclass
 class Rig:
-    app: App
+    """The production service graph (``Services.create``) over a database that can be told to fail a statement."""
+
+    services: Services
     clock: FakeClock
     publisher: RecordingPublisher
-    quiz: QuizService
-    router: Router
+    db: FaultyDatabase
+
+    @property
+    def app(self) -> App:
+        return self.services.app
+
+    @property
+    def quiz(self) -> QuizService:
+        return self.services.quiz
+
+    @property
+    def router(self) -> Router:
+        return self.services.router
 
     async def start(self, caller: Caller | None = None, **options: object) -> None:
         reply = await self.router.run(caller or member(1), "ketamine", "quiz start", options)
         assert not reply.is_error, reply.body
         await self.publisher.wait_until(lambda: any(r.title.startswith("Question 1/") for r in self.replies()))
 
-    def replies(self) -> list[object]:
+    def replies(self) -> list[Reply]:
         return [r for _, _, r in self.publisher.posts]
 
     async def click(self, caller: Caller, choice: int) -> str:
@@ -52,12 +73,12 @@ class Rig:
 
 
 async def open_rig(tmp_path: Path, database_url: str | None, clock: FakeClock | None = None) -> Rig:
-    app = await App.open(make_settings(tmp_path, database_url=database_url))
+    settings = make_settings(tmp_path, None, database_url=database_url, **QUIZ_SETTINGS)
     clock = clock or FakeClock()
-    quiz = QuizService(app, clock, QuizDefaults(rules=RULES, reveal_seconds=2))
     publisher = RecordingPublisher()
-    quiz.publisher = publisher
-    return Rig(app, clock, publisher, quiz, Router(app, quiz))
+    services = await open_services(settings, clock, publisher, database=FaultyDatabase)
+    assert isinstance(services.app.db, FaultyDatabase)
+    return Rig(services, clock, publisher, services.app.db)
 
 
 @pytest.fixture
@@ -66,8 +87,7 @@ async def rig(tmp_path: Path, database_url: str | None) -> AsyncIterator[Rig]:
     try:
         yield rig
     finally:
-        await rig.quiz.runner.shutdown()
-        await rig.app.close()
+        await close_services(rig.services)
 
 
 async def answer_of_current(rig: Rig) -> int:
@@ -201,8 +221,7 @@ async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(
         board = await second.quiz.answers.leaderboard(GUILD, None)
         assert {row.user_id for row in board} == {1, 2}
     finally:
-        await second.quiz.runner.shutdown()
-        await second.app.close()
+        await close_services(second.services)
 
 
 async def test_deleted_question_message_gets_reveal_as_new_message(rig: Rig) -> None:
@@ -237,21 +256,14 @@ async def test_leaderboard_and_stats(rig: Rig) -> None:
 
 
 async def test_a_failing_publisher_is_retried_and_the_quiz_goes_on(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
-    real_post = rig.publisher.post
-    failures = [RuntimeError("Discord is having a bad day")]
-
-    async def flaky(channel_id: int, reply: object, nonce: str | None = None) -> int | None:
-        if failures:
-            raise failures.pop()
-        return await real_post(channel_id, reply, nonce)  # type: ignore[arg-type]
-
-    rig.publisher.post = flaky  # type: ignore[method-assign]
+    rig.publisher.failing_posts.append(RuntimeError("Discord is having a bad day"))
     reply = await rig.router.run(member(1), "ketamine", "quiz start", {})
     assert not reply.is_error
     await rig.publisher.wait_until(lambda: "a step failed (1 in a row)" in caplog.text)
     assert rig.publisher.posts == []
     await rig.clock.advance(2_000)  # the retry waits 2 s on the quiz clock
     await rig.publisher.wait_until(lambda: any(r.title == "Question 1/3" for _, _, r in rig.publisher.posts))
+    assert rig.publisher.failing_posts == []
 
 
 async def test_a_question_posted_just_before_a_crash_is_not_posted_twice(
@@ -259,20 +271,14 @@ async def test_a_question_posted_just_before_a_crash_is_not_posted_twice(
 ) -> None:
     """Killed between posting a question and storing its message id, the quiz asks it again on resuming; the
     repeated post carries the same nonce, so Discord returns the first message, which gets the new deadline."""
-    real_save = rig.quiz.quizzes.save
-    crashes = [RuntimeError("killed before the message id was stored")]
+    def storing_a_message_id(sql: str, params: Sequence[object]) -> bool:
+        """The save that records where a question was posted: the one step after the post itself."""
+        return sql.startswith("UPDATE quiz_questions SET message_id = ?") and params[0] is not None
 
-    async def crash_once(quiz: Quiz, before: Quiz | None = None) -> None:
-        storing_message = before is not None and any(
-            now.message_id != then.message_id for now, then in zip(quiz.questions, before.questions, strict=True)
-        )
-        if storing_message and crashes:
-            raise crashes.pop()
-        await real_save(quiz, before)
-
-    rig.quiz.quizzes.save = crash_once  # type: ignore[method-assign]
+    rig.db.fail_once(storing_a_message_id, RuntimeError("killed before the message id was stored"))
     await rig.router.run(member(1), "ketamine", "quiz start", {})
     await rig.publisher.wait_until(lambda: "a step failed (1 in a row)" in caplog.text)
+    assert len(rig.db.failed) == 1 and len(rig.publisher.posts) == 1, "posted, then the save failed"
     await rig.clock.advance(2_000)  # the retry re-reads the quiz: question 1 is asked but has no message
     await rig.publisher.wait_until(lambda: bool(rig.publisher.edits))
 
