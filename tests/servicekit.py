@@ -3,7 +3,7 @@
 Why the factory (``Services.create``) and never ``QuizService(...)``/``Router(...)`` by hand: a hand-built graph
 can miss a service the bot has (the router then knows fewer commands, the quiz no server settings) and go on
 passing while the bot itself breaks. Tests change what the bot cannot give them, through injection only: the
-clock, the publisher, and here the database (``FaultyDatabase``), never by reassigning a method of a service.
+clock, the publisher, and here the database (``DatabaseDouble``), never by reassigning a method of a service.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ async def open_services(
 ) -> Services:
     """Open the app (content, migrated database) and wire every use case with ``Services.create``.
 
-    ``database`` wraps the opened database in a double (e.g. ``FaultyDatabase``) before anything uses it.
+    ``database`` wraps the opened database in a double (e.g. ``DatabaseDouble``) before anything uses it.
     Nothing is started: a test calls ``services.start()`` or ``quiz.runner.resume_all()`` when it means to.
     """
     app = await App.open(settings)
@@ -56,12 +56,12 @@ async def service_graph(settings: Settings, clock: Clock, publisher: Publisher) 
         await close_services(services)
 
 
-class FaultyDatabase:
-    """A real database that fails a chosen statement once, as a crash at that moment would.
+class DatabaseDouble:
+    """The real database, passed straight through, that records what it is asked and can fail a statement.
 
-    The statement is not run; its transaction rolls back and the caller gets ``error``, exactly what the code
-    would see had the process died (or the database refused) there. Every other statement passes straight through,
-    so the services cannot tell this from the real database.
+    ``fail_once``: the chosen statement is not run; its transaction rolls back and the caller gets the error,
+    exactly what the code would see had the process died (or the database refused) there. Everything else reaches
+    the real database, so the code under test cannot tell the difference.
     """
 
     def __init__(self, db: Database) -> None:
@@ -69,6 +69,10 @@ class FaultyDatabase:
         self._faults: list[tuple[Statement, BaseException]] = []
         self.failed: list[str] = []
         """The SQL of each statement failed so far."""
+        self.writes: list[str] = []
+        """The SQL of each ``write`` (a statement that is its own transaction)."""
+        self.transactions = 0
+        """Transactions opened with ``transaction()``."""
 
     def fail_once(self, statement: Statement, error: BaseException) -> None:
         """Fail the next statement ``statement`` picks with ``error``."""
@@ -106,19 +110,21 @@ class FaultyDatabase:
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> Sequence[Row]:
         values = tuple(params)
+        self.writes.append(sql)
         self.check(sql, values)
         return await self.db.write(sql, values)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
+        self.transactions += 1
         async with self.db.transaction() as conn:
-            yield _FaultyConnection(conn, self)
+            yield _WatchedConnection(conn, self)
 
 
-class _FaultyConnection:
-    """A transaction's connection whose statements go past ``FaultyDatabase.check`` first."""
+class _WatchedConnection:
+    """A transaction's connection whose statements go past ``DatabaseDouble.check`` first."""
 
-    def __init__(self, conn: Connection, db: FaultyDatabase) -> None:
+    def __init__(self, conn: Connection, db: DatabaseDouble) -> None:
         self._conn = conn
         self._db = db
 

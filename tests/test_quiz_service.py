@@ -18,7 +18,7 @@ from bot.services.quiz import QuizService
 from bot.services.router import Router
 from tests.helpers import make_settings
 from tests.quizkit import FakeClock, RecordingPublisher
-from tests.servicekit import FaultyDatabase, close_services, open_services
+from tests.servicekit import DatabaseDouble, close_services, open_services
 
 GUILD, CHANNEL = 10, 20
 QUIZ_SETTINGS: dict[str, object] = {
@@ -44,7 +44,7 @@ class Rig:
     services: Services
     clock: FakeClock
     publisher: RecordingPublisher
-    db: FaultyDatabase
+    db: DatabaseDouble
 
     @property
     def app(self) -> App:
@@ -76,8 +76,8 @@ async def open_rig(tmp_path: Path, database_url: str | None, clock: FakeClock | 
     settings = make_settings(tmp_path, None, database_url=database_url, **QUIZ_SETTINGS)
     clock = clock or FakeClock()
     publisher = RecordingPublisher()
-    services = await open_services(settings, clock, publisher, database=FaultyDatabase)
-    assert isinstance(services.app.db, FaultyDatabase)
+    services = await open_services(settings, clock, publisher, database=DatabaseDouble)
+    assert isinstance(services.app.db, DatabaseDouble)
     return Rig(services, clock, publisher, services.app.db)
 
 

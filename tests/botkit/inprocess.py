@@ -38,13 +38,15 @@ async def running_bot(
     mode: SyncMode = SyncMode.AUTO,
     timeout: float = 15.0,
     clock: Clock | None = None,
+    bot_class: type[StudyBot] = StudyBot,
 ) -> AsyncIterator[StudyBot]:
     """The study bot, started and ready (or failing with its start-up error), and closed afterwards.
 
     discord.py fires ``on_ready`` ``guild_ready_timeout`` seconds after the last GUILD_CREATE (2 by default);
-    the bot gets 0.05 so a test does not wait for nothing.
+    the bot gets 0.05 so a test does not wait for nothing. ``bot_class``: a test's subclass that overrides one of
+    discord.py's hooks (e.g. ``before_identify_hook``), instead of patching the class every test shares.
     """
-    bot = StudyBot(settings, mode, clock, guild_ready_timeout=0.05)
+    bot = bot_class(settings, mode, clock, guild_ready_timeout=0.05)
     async with run_client(bot, fake, timeout=timeout) as running:
         yield running
 
