@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,7 +18,10 @@ import discord
 
 from bot.discord_app.bot import StudyBot
 from bot.discord_app.sync import SyncMode
+from bot.services.app import App
+from bot.services.bundle import Services
 from bot.services.clock import Clock
+from bot.services.publisher import Publisher
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord
 from tests.helpers import make_settings
@@ -39,14 +42,16 @@ async def running_bot(
     timeout: float = 15.0,
     clock: Clock | None = None,
     bot_class: type[StudyBot] = StudyBot,
+    build_services: Callable[[App, Clock, Publisher], Services] = Services.create,
 ) -> AsyncIterator[StudyBot]:
     """The study bot, started and ready (or failing with its start-up error), and closed afterwards.
 
     discord.py fires ``on_ready`` ``guild_ready_timeout`` seconds after the last GUILD_CREATE (2 by default);
     the bot gets 0.05 so a test does not wait for nothing. ``bot_class``: a test's subclass that overrides one of
     discord.py's hooks (e.g. ``before_identify_hook``), instead of patching the class every test shares.
+    ``build_services``: the production factory, or a test's wrapper of it that puts a double into the graph.
     """
-    bot = bot_class(settings, mode, clock, guild_ready_timeout=0.05)
+    bot = bot_class(settings, mode, clock, build_services=build_services, guild_ready_timeout=0.05)
     async with run_client(bot, fake, timeout=timeout) as running:
         yield running
 
