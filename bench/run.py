@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -27,17 +28,17 @@ from typing import Any
 if __package__ in (None, ""):  # ``python bench/run.py``: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import JSON, REPLY_TIMEOUT, BenchFake, Check, Outcome, Send, drive, embed_title, wait_quiet
-from bench.procs import BARE, STUDY, BotKind, BotProcess
+from bench.load import JSON, REPLY_TIMEOUT, BenchFake, Check, Outcome, Send, drive, wait_quiet
+from bench.procs import BARE, STUDY, cpu_seconds, log_problems, rss_kib, status_kib
 from bench.report import print_report
 from bench.results import Results, StartRun, WorkloadInfo, summarise
-from tests.fakediscord import InteractionHandle, install_network_guard
+from bench.workloads import PROBES, WORKLOADS, Workload, check_answer, command_sender, start_quiz, workload_sender
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.process import BotCommand, BotProcess
+from tests.fakediscord import install_network_guard
 
 ROOT = Path(__file__).resolve().parent.parent
-GUILD_ID = 4242
-CHANNEL_ID = 4343
 MANY_GUILDS_FIRST_ID = 10_000_000
-EPHEMERAL = 1 << 6
 START_TIMEOUT = 90.0
 
 
@@ -53,23 +54,6 @@ class Options:
     output: Path
     quick: bool
     profile: Path | None = None
-
-
-@dataclass(frozen=True)
-class Workload:
-    key: str
-    label: str
-    bot: str
-
-
-WORKLOADS = (
-    Workload("noop", "/noop (bare bot)", BARE.key),
-    Workload("static", "/static (bare bot, the /ketamine mechanism reply)", BARE.key),
-    Workload("click", "answer click (bare bot, the quiz's question and reply)", BARE.key),
-    Workload("topic", "/ketamine mechanism", STUDY.key),
-    Workload("search", "/ketamine search query:norketamine", STUDY.key),
-    Workload("answer", "quiz answer click", STUDY.key),
-)
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -126,7 +110,9 @@ def say(text: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def bot_session(kind: BotKind, extra_guilds: int, deadline: float) -> AsyncIterator[tuple[BenchFake, BotProcess]]:
+async def bot_session(
+    kind: BotCommand, extra_guilds: int, deadline: float
+) -> AsyncIterator[tuple[BenchFake, BotProcess]]:
     """A fresh fake Discord (one server with one channel, plus ``extra_guilds`` more) and a started bot process."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind.key}-") as tmp:
         fake = BenchFake(interaction_deadline=deadline)
@@ -134,129 +120,39 @@ async def bot_session(kind: BotKind, extra_guilds: int, deadline: float) -> Asyn
             fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
             for i in range(extra_guilds):
                 fake.add_guild(MANY_GUILDS_FIRST_ID + i, name=f"Server {i}")
-            process = BotProcess(kind, fake, Path(tmp))
+            process = BotProcess(fake, Path(tmp), kind, DISCORD_TOKEN="bench-token")
             try:
-                await process.start()
+                await process.start(wait=False)  # the start-up is timed from here to the first answer
                 yield fake, process
             finally:
-                await process.stop()
+                await process.close()
 
 
 async def first_answer(fake: BenchFake, process: BotProcess, send: Send, check: Check) -> tuple[StartRun, JSON]:
     """Send one interaction as soon as the bot is connected; time from spawn to its accepted callback."""
-    await process.wait_connected(START_TIMEOUT)
+    await process.wait_ready(START_TIMEOUT)
     handle = await send(0)
     record = await fake.settled(handle, within=fake.interaction_deadline + 2)
     if record.callback is None or record.callback_at is None:
-        raise RuntimeError(f"{process.kind.label}: first interaction refused: {record.rejected_callbacks}")
+        raise RuntimeError(f"{process.label}: first interaction refused: {record.rejected_callbacks}")
     problem = check(record.callback)
     if problem is not None:
-        raise RuntimeError(f"{process.kind.label}: first interaction got a wrong reply: {problem}")
+        raise RuntimeError(f"{process.label}: first interaction got a wrong reply: {problem}")
     start = StartRun(
         startup=record.callback_at - process.started_at,
-        rss_kib=process.rss_kib(),
-        hwm_kib=process.status_kib("VmHWM"),
+        rss_kib=rss_kib(process),
+        hwm_kib=status_kib(process, "VmHWM"),
     )
     return start, record.callback
 
 
 # -- workloads ----------------------------------------------------------------------------------------------------
-
-
-def check_noop(callback: JSON) -> str | None:
-    content = (callback.get("data") or {}).get("content")
-    return None if callback.get("type") == 4 and content == "ok" else f"type {callback.get('type')}, {content!r}"
-
-
-def check_topic(callback: JSON) -> str | None:
-    title = embed_title(callback)
-    return None if callback.get("type") == 4 and title.startswith("Mechanism") else f"title {title!r}"
-
-
-def check_search(callback: JSON) -> str | None:
-    title = embed_title(callback)
-    return None if callback.get("type") == 4 and title == "Search: norketamine" else f"title {title!r}"
-
-
-def check_answer(callback: JSON) -> str | None:
-    title = embed_title(callback)
-    flags = int((callback.get("data") or {}).get("flags") or 0)
-    ok = callback.get("type") == 4 and flags & EPHEMERAL and title.startswith("Locked in")
-    return None if ok else f"title {title!r}, flags {flags}"
-
-
-def command_sender(fake: BenchFake, name: str, options: JSON | None = None) -> Send:
-    member = fake.make_member(7, "bencher")
-
-    async def send(i: int) -> InteractionHandle:
-        return await fake.invoke(name, options, member=member)
-
-    return send
-
-
-PROBES: dict[str, tuple[str, JSON | None, Check]] = {
-    BARE.key: ("noop", None, check_noop),
-    STUDY.key: ("ketamine mechanism", None, check_topic),
-}
-
-
-async def start_quiz(fake: BenchFake) -> tuple[JSON, list[str]]:
-    """Start a quiz in the channel and wait for its first question; return the message and its answer buttons."""
-    handle = await fake.invoke("ketamine quiz start", member=fake.make_member(7, "bencher"))
-    record = await fake.settled(handle)
-    if record.callback is None or embed_title(record.callback) != "Quiz starting":
-        raise RuntimeError(f"quiz start failed: {record.callback or record.rejected_callbacks}")
-
-    def question() -> JSON | None:
-        for message in fake.channel_messages(CHANNEL_ID, include_ephemeral=False):
-            if answer_buttons(message):
-                return message
-        return None
-
-    await fake.wait_for(lambda: question() is not None, 15, "the first quiz question")
-    message = question()
-    assert message is not None
-    return message, answer_buttons(message)
-
-
-async def post_question(fake: BenchFake) -> tuple[JSON, list[str]]:
-    """The bare bot's control for answer clicks: it posts the study bot's question, with the same buttons."""
-    handle = await fake.invoke("question", member=fake.make_member(7, "bencher"))
-    await fake.settled(handle)
-    message = handle.message
-    if message is None or not answer_buttons(message):
-        raise RuntimeError(
-            f"/question posted no question: {handle.record.callback or handle.record.rejected_callbacks}"
-        )
-    return message, answer_buttons(message)
-
-
-def answer_buttons(message: JSON) -> list[str]:
-    ids = [c.get("custom_id", "") for row in message.get("components", []) for c in row.get("components", [])]
-    return [i for i in ids if i.startswith("ksb:qa:")]
-
-
 async def run_workload(
     fake: BenchFake, process: BotProcess, workload: Workload, options: Options
 ) -> tuple[Outcome, Outcome]:
-    """Warm-up (not counted), then the measured run. Each answer click comes from a different member."""
-    if workload.key == "noop":
-        send, check = command_sender(fake, "noop"), check_noop
-    elif workload.key == "static":
-        send, check = command_sender(fake, "static"), check_topic
-    elif workload.key == "topic":
-        send, check = command_sender(fake, "ketamine mechanism"), check_topic
-    elif workload.key == "search":
-        send, check = command_sender(fake, "ketamine search", {"query": "norketamine"}), check_search
-    else:
-        message, buttons = await (post_question(fake) if workload.key == "click" else start_quiz(fake))
-        members = [fake.make_member(100_000 + i, f"player{i}") for i in range(options.warmup + options.count)]
-
-        async def click(i: int) -> InteractionHandle:
-            return await fake.click(message, buttons[i % len(buttons)], member=members[i])
-
-        send, check = click, check_answer
-    limit, cpu = options.time_limit, process.cpu_seconds
+    """Warm-up (not counted), then the measured run."""
+    send, check = await workload_sender(fake, workload, options.warmup + options.count)
+    limit, cpu = options.time_limit, functools.partial(cpu_seconds, process)
     warm = await drive(fake, send, check, options.warmup, options.inflight, limit, cpu, first=0)
     async with profiled(process, workload, options):
         measured = await drive(fake, send, check, options.count, options.inflight, limit, cpu, first=options.warmup)
@@ -291,7 +187,7 @@ async def profiled(process: BotProcess, workload: Workload, options: Options) ->
 # -- the whole benchmark ------------------------------------------------------------------------------------------
 
 
-async def load_runs(kind: BotKind, options: Options, results: Results, repeat: int) -> None:
+async def load_runs(kind: BotCommand, options: Options, results: Results, repeat: int) -> None:
     probe_name, probe_options, probe_check = PROBES[kind.key]
     await wait_quiet(options.quiet_wait)
     async with bot_session(kind, 0, deadline=3.0) as (fake, process):
@@ -306,20 +202,18 @@ async def load_runs(kind: BotKind, options: Options, results: Results, repeat: i
                 f"failures {outcome.failures + warm.failures}"
             )
             results.add_load(workload.key, outcome, warm)
-        start.rss_after_load_kib = process.rss_kib()
-        await process.stop()
-        start.log_problems = process.log_problems()
+        start.rss_after_load_kib = rss_kib(process)
+        start.log_problems = log_problems((await process.stop()).output)
         results.add_start(kind.key, start)
 
 
-async def memory_runs(kind: BotKind, options: Options, results: Results, repeat: int) -> None:
+async def memory_runs(kind: BotCommand, options: Options, results: Results, repeat: int) -> None:
     probe_name, probe_options, probe_check = PROBES[kind.key]
     await wait_quiet(options.quiet_wait)
     # A generous interaction deadline: the first interaction waits behind every GUILD_CREATE on the websocket.
     async with bot_session(kind, options.guilds, deadline=120.0) as (fake, process):
         start, _ = await first_answer(fake, process, command_sender(fake, probe_name, probe_options), probe_check)
-        await process.stop()
-        start.log_problems = process.log_problems()
+        start.log_problems = log_problems((await process.stop()).output)
     say(
         f"  run {repeat + 1}: {kind.label} with {options.guilds} more servers answered after "
         f"{start.startup:.2f} s, {start.rss_kib / 1024:.1f} MiB"
@@ -327,7 +221,7 @@ async def memory_runs(kind: BotKind, options: Options, results: Results, repeat:
     results.add_many_guilds(kind.key, start)
 
 
-async def warm_start(kind: BotKind) -> JSON:
+async def warm_start(kind: BotCommand) -> JSON:
     """One start that is not measured: fills the OS file cache and writes .pyc files, for both bots alike.
 
     Returns what the bare bot's controls replay: the data of the first interaction's callback (for the study bot,

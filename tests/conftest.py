@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.app import App
 from bot.services.bundle import Services
 from bot.storage.connect import open_database
 from bot.storage.engine import Database
 from tests.helpers import make_settings
 from tests.postgres import REQUIRE_VARIABLE, PostgresMissing, PostgresServer, find_binaries
 from tests.quizkit import FakeClock, RecordingPublisher
+from tests.servicekit import service_graph
 
 pytest_plugins = ["tests.fakediscord.pytest_plugin"]
 
@@ -74,11 +74,8 @@ async def db(tmp_path: Path, database_url: str | None) -> AsyncIterator[Database
 
 @pytest.fixture
 async def services(tmp_path: Path, database_url: str | None) -> AsyncIterator[Services]:
-    """Every use case over a fresh database, with a hand-moved clock and a recording publisher."""
-    app = await App.open(make_settings(tmp_path, database_url=database_url))
-    bundle = Services.create(app, FakeClock(), RecordingPublisher())
-    try:
+    """Every use case over a fresh database, wired by the production factory, with a hand-moved clock and a
+    recording publisher."""
+    settings = make_settings(tmp_path, database_url=database_url)
+    async with service_graph(settings, FakeClock(), RecordingPublisher()) as bundle:
         yield bundle
-    finally:
-        await bundle.stop()
-        await app.close()

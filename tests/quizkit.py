@@ -40,7 +40,14 @@ class FakeClock:
 
 
 class RecordingPublisher:
+    """Posts and edits as Discord would (ids, ``enforce_nonce``, deleted messages), kept for the test to read.
+
+    ``failing_posts``: errors the next posts raise, one each, before anything is posted, as when Discord has a bad
+    day; the test injects them instead of replacing ``post``.
+    """
+
     def __init__(self) -> None:
+        self.failing_posts: list[BaseException] = []
         self.posts: list[tuple[int, int, Reply]] = []
         self.by_nonce: dict[str, int] = {}
         self.edits: list[tuple[int, int, Reply]] = []
@@ -54,6 +61,8 @@ class RecordingPublisher:
         message's id (a crash between posting and storing it)."""
 
     async def post(self, channel_id: int, reply: Reply, nonce: str | None = None) -> int | None:
+        if self.failing_posts:
+            raise self.failing_posts.pop(0)
         if nonce is not None and nonce in self.by_nonce:
             return self.by_nonce[nonce]  # as Discord does with enforce_nonce
         message_id = next(self._ids)

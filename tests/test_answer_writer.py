@@ -7,10 +7,6 @@ Every test runs on SQLite and on PostgreSQL (the ``db`` fixture)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
-from typing import Any
-
-import pytest
 
 from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed
 from bot.core.quiz.model import NewSession, QuizRules, QuizSession, StoredAnswer
@@ -20,9 +16,10 @@ from bot.services.quiz.answer_writer import AnswerWriter
 from bot.services.quiz.unit_of_work import sql_units
 from bot.services.scheduler import Scheduler
 from bot.storage.database import SQLiteDatabase
-from bot.storage.engine import Database, Row
+from bot.storage.engine import Database
 from bot.storage.repositories import answers as answer_repository
 from bot.storage.repositories.answers import AnswerRepository
+from tests.servicekit import DatabaseDouble
 
 GUILD = 1
 
@@ -138,37 +135,26 @@ async def test_a_long_queue_is_written_in_bounded_batches(db: Database) -> None:
     assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
 
 
-async def test_answers_arriving_together_cost_one_statement_and_names_follow(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_answers_arriving_together_cost_one_statement_and_names_follow(db: Database) -> None:
     """A batch is one INSERT through ``Database.write`` (each statement is a round trip the next clicks wait
     for); the display names of the stored answers follow in one statement once the queue is empty."""
-    writer = _writer(db)
+    watched = DatabaseDouble(db)
+    writer = _writer(watched)
     session = await _asking(db, 100)
-    writes: list[str] = []
-    real_write = db.write
-
-    async def write(sql: str, params: Iterable[Any] = ()) -> Sequence[Row]:
-        writes.append(sql.split(" (")[0])
-        return await real_write(sql, params)
-
-    def no_transaction() -> object:
-        raise AssertionError("the answer writer must not open a transaction")
-
-    monkeypatch.setattr(db, "write", write)
-    monkeypatch.setattr(db, "transaction", no_transaction)
     statements: list[str] = []
     if isinstance(db, SQLiteDatabase):  # on SQLite, also every statement the engine ran: no BEGIN or COMMIT
         await db._conn.set_trace_callback(statements.append)
     answers = [_answer(session, user_id=u, choice=0) for u in range(1, 41)]
     outcomes = await asyncio.gather(*(writer.record(a, f"member {a.user_id}") for a in answers))
     await writer.drain()
+    writes = [sql.split(" (")[0] for sql in watched.writes]
     if isinstance(db, SQLiteDatabase):
         await db._conn.set_trace_callback(None)
         assert [s.split(" (")[0] for s in statements if not s.startswith("SELECT")] == writes
 
     assert outcomes == answers
     assert writes == ["INSERT INTO quiz_answers", "INSERT INTO members"]
+    assert watched.transactions == 0, "the answer writer must not open a transaction"
     rows = await db.fetch_all("SELECT user_id, display_name FROM members ORDER BY user_id")
     assert [(r["user_id"], r["display_name"]) for r in rows] == [(u, f"member {u}") for u in range(1, 41)]
 

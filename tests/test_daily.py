@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.services.app import App
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
 from bot.services.daily import todays_slot
+from tests import servicekit
 from tests.helpers import make_settings
 from tests.quizkit import FakeClock, RecordingPublisher
 
@@ -26,16 +26,14 @@ def utc_ms(text: str) -> int:
 async def open_services(
     tmp_path: Path, database_url: str | None, clock: FakeClock
 ) -> tuple[Services, RecordingPublisher]:
-    app = await App.open(make_settings(tmp_path, database_url=database_url))
     publisher = RecordingPublisher()
-    services = Services.create(app, clock, publisher)
+    services = await servicekit.open_services(make_settings(tmp_path, database_url=database_url), clock, publisher)
     await services.quiz.runner.resume_all()
     return services, publisher
 
 
 async def close(services: Services) -> None:
-    await services.stop()
-    await services.app.close()
+    await servicekit.close_services(services)
 
 
 async def configure(services: Services, channel: int, topic: str | None = None) -> None:

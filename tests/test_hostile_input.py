@@ -35,8 +35,9 @@ from bot.services.bundle import Services
 from bot.services.catalog import Caller, CommandSpec, OptionSpec
 from bot.services.content import ContentService
 from tests.helpers import copy_content, make_settings
+from tests.hostilekit import FIXED_TEXT, NEAR_MISSES, repeated
 from tests.quizkit import FakeClock, RecordingPublisher
-from tests.test_render_limits import all_documents, assert_embed_fits, assert_fits
+from tests.replykit import all_documents, assert_embed_fits, assert_fits
 
 T = TypeVar("T")
 
@@ -60,55 +61,6 @@ def hostile(max_examples: int) -> settings:
 # Hostile values ------------------------------------------------------------------------------------------
 
 
-def repeated(piece: str, size: int) -> str:
-    return (piece * (size // len(piece) + 1))[:size]
-
-
-FIXED_TEXT = [
-    "",
-    " ",
-    "\t \n ",
-    "@everyone",
-    "@here",
-    "<@123>",
-    "<@!123>",
-    "<@&5>",
-    "<#30>",
-    "**bold** __under__ ~~strike~~ ||spoiler||",
-    "```",
-    "```py\nprint('hi')\n```",
-    "> quote\n# heading",
-    "[link](https://example.com)",
-    "\x00",
-    "".join(chr(i) for i in range(32)),
-    "\u202e\u200b\ufeff",
-    "physical",
-    " Psychological ",
-    "BOTH",
-    "mechanism",
-    "²",
-    "٣",
-    "1_0",
-    "1e3",
-    "0x10",
-    " 7 ",
-    "-1",
-    "0",
-    "51",
-    "9" * 25,
-    "1" * 5000,
-    str(2**63),
-    str(2**64),
-    str(-(2**63)),
-    f"<@{2**64}>",
-    "<@101>",
-    "<@!102>",
-    "' OR '1'='1",
-    "1; DROP TABLE quiz_answers; --",
-    "%s%s%n{0}${jndi:ldap://x}",
-    "../../etc/passwd",
-    "[/x] [bold]",
-]
 PIECES = ["a", "@everyone ", "<@&5>", "`", "\x00", "é", "🧪", "**", "9", "\n"]
 LONG_TEXT = st.builds(repeated, st.sampled_from(PIECES), st.integers(0, 6000))
 CONTROL_TEXT = st.text(st.characters(max_codepoint=0x1F), max_size=40)
@@ -240,50 +192,6 @@ def with_typo(action: str, where: int, char: str, how: int) -> str:
 TYPO_CHARS = st.sampled_from([*":.-09az", "\x00", "é", " "])
 
 
-NEAR_MISSES = [
-    "qa:1:0:9",
-    "qa:0:0:0",
-    "qa:-1:0:0",
-    "qa:999999999999999999999:0:0",
-    "qa:999999999999999999:0:0",
-    "qa:1:99:0",
-    "qa:1:0:0:0",
-    "qa:1:0",
-    "qa::0:0",
-    "pg:ketamine:t.x:999",
-    "pg:ketamine:t.mechanism:99",
-    "pg:ketamine:t.mechanism:-1",
-    "pg:ketamine:c.effects.nope:0",
-    "pg:ketamine:c.effects.:0",
-    "pg:ketamine:s:0",
-    "pg:KETAMINE:s:0",
-    "pg:other:s:0",
-    "pg:ketamine:s:0\n",
-    "ix:ketamine",
-    "ix:other",
-    "op:ketamine",
-    "op:other",
-    "op:",
-    "ksb:pg:ketamine:s:0",
-    "fg:1",
-    "fc:1",
-    "fg:101",
-    "fg:0",
-    "fg:99999999999999999999",
-    "fg:" + str(2**64),
-    "sh:ketamine:0",
-    "sh:ketamine:1",
-    "sh:ketamine:9999",
-    "sh:ketamine:99999",
-    "sh:ketamine:01",
-    "sh:ketamine:-1",
-    "sh:other:0",
-    "sh:ketamine",
-    "",
-    ":",
-    "x" * 101,
-    "qa:" + "1" * 200,
-]
 
 
 # The rig: one database, one router, one event loop for all examples of a test ------------------------------

@@ -1,4 +1,5 @@
-"""The quiz use cases against a real database (SQLite and PostgreSQL), a hand-moved clock and a recording publisher."""
+"""The quiz use cases on SQLite, PostgreSQL and the in-memory unit of work, with a hand-moved clock and a recording
+publisher, through the production service graph."""
 
 from __future__ import annotations
 
@@ -9,19 +10,28 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.quiz.model import QuizRules
 from bot.core.quiz.state import QuizState
+from bot.core.reply import Reply
 from bot.discord_app.markup import markup
 from bot.services.app import App
+from bot.services.bundle import Services
 from bot.services.catalog import Caller
-from bot.services.quiz import QuizDefaults, QuizService
+from bot.services.quiz import QuizService
 from bot.services.router import Router
 from tests.helpers import make_settings
 from tests.memory_store import QuizData, memory_units
 from tests.quizkit import FakeClock, RecordingPublisher
+from tests.servicekit import DatabaseDouble, close_services, open_services
 
 GUILD, CHANNEL = 10, 20
-RULES = QuizRules(question_count=3, seconds=20, points=100, speed_bonus=True)
+QUIZ_SETTINGS: dict[str, object] = {
+    "quiz_questions": 3,
+    "quiz_seconds": 20,
+    "quiz_points": 100,
+    "quiz_speed_bonus": True,
+    "quiz_reveal_seconds": 2,
+}
+"""Three questions of 20 s, 100 points with the speed bonus, 2 s between a reveal and the next question."""
 
 
 def member(user_id: int, *, guild: int = GUILD, channel: int = CHANNEL, manage: bool = False) -> Caller:
@@ -32,18 +42,31 @@ def member(user_id: int, *, guild: int = GUILD, channel: int = CHANNEL, manage: 
 
 @dataclass
 class Rig:
-    app: App
+    """The production service graph (``Services.create``) over a database that can be told to fail a statement."""
+
+    services: Services
     clock: FakeClock
     publisher: RecordingPublisher
-    quiz: QuizService
-    router: Router
+    db: DatabaseDouble
+
+    @property
+    def app(self) -> App:
+        return self.services.app
+
+    @property
+    def quiz(self) -> QuizService:
+        return self.services.quiz
+
+    @property
+    def router(self) -> Router:
+        return self.services.router
 
     async def start(self, caller: Caller | None = None, **options: object) -> None:
         reply = await self.router.run(caller or member(1), "ketamine", "quiz start", options)
         assert not reply.is_error, reply.body
         await self.publisher.wait_until(lambda: any(r.title.startswith("Question 1/") for r in self.replies()))
 
-    def replies(self) -> list[object]:
+    def replies(self) -> list[Reply]:
         return [r for _, _, r in self.publisher.posts]
 
     async def click(self, caller: Caller, choice: int) -> str:
@@ -75,13 +98,13 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
 
 
 async def open_rig(tmp_path: Path, store: Store, clock: FakeClock | None = None) -> Rig:
-    app = await App.open(make_settings(tmp_path, database_url=store.database_url))
+    settings = make_settings(tmp_path, None, database_url=store.database_url, **QUIZ_SETTINGS)
     clock = clock or FakeClock()
-    units = None if store.memory is None else memory_units(store.memory)
-    quiz = QuizService(app, clock, QuizDefaults(rules=RULES, reveal_seconds=2), uow=units)
     publisher = RecordingPublisher()
-    quiz.publisher = publisher
-    return Rig(app, clock, publisher, quiz, Router(app, quiz))
+    units = None if store.memory is None else memory_units(store.memory)
+    services = await open_services(settings, clock, publisher, database=DatabaseDouble, quiz_units=units)
+    assert isinstance(services.app.db, DatabaseDouble)
+    return Rig(services, clock, publisher, services.app.db)
 
 
 @pytest.fixture
@@ -90,8 +113,7 @@ async def rig(tmp_path: Path, store: Store) -> AsyncIterator[Rig]:
     try:
         yield rig
     finally:
-        await rig.quiz.runner.shutdown()
-        await rig.app.close()
+        await close_services(rig.services)
 
 
 async def answer_of_current(rig: Rig) -> int:
@@ -225,8 +247,7 @@ async def test_resume_after_a_crash_reveals_overdue_question_and_finishes(tmp_pa
         board = await second.quiz.uow().answers.leaderboard(GUILD, None)
         assert {row.user_id for row in board} == {1, 2}
     finally:
-        await second.quiz.runner.shutdown()
-        await second.app.close()
+        await close_services(second.services)
 
 
 async def test_deleted_question_message_gets_reveal_as_new_message(rig: Rig) -> None:
@@ -261,21 +282,14 @@ async def test_leaderboard_and_stats(rig: Rig) -> None:
 
 
 async def test_a_failing_publisher_is_retried_and_the_quiz_goes_on(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
-    real_post = rig.publisher.post
-    failures = [RuntimeError("Discord is having a bad day")]
-
-    async def flaky(channel_id: int, reply: object, nonce: str | None = None) -> int | None:
-        if failures:
-            raise failures.pop()
-        return await real_post(channel_id, reply, nonce)  # type: ignore[arg-type]
-
-    rig.publisher.post = flaky  # type: ignore[method-assign]
+    rig.publisher.failing_posts.append(RuntimeError("Discord is having a bad day"))
     reply = await rig.router.run(member(1), "ketamine", "quiz start", {})
     assert not reply.is_error
     await rig.publisher.wait_until(lambda: "a step failed (1 in a row)" in caplog.text)
     assert rig.publisher.posts == []
     await rig.clock.advance(2_000)  # the retry waits 2 s on the quiz clock
     await rig.publisher.wait_until(lambda: any(r.title == "Question 1/3" for _, _, r in rig.publisher.posts))
+    assert rig.publisher.failing_posts == []
 
 
 async def test_a_question_posted_just_before_a_crash_is_not_posted_twice(
@@ -286,6 +300,7 @@ async def test_a_question_posted_just_before_a_crash_is_not_posted_twice(
     rig.publisher.dies_after_posting = 1
     await rig.router.run(member(1), "ketamine", "quiz start", {})
     await rig.publisher.wait_until(lambda: "a step failed (1 in a row)" in caplog.text)
+    assert rig.publisher.dies_after_posting == 0 and len(rig.publisher.posts) == 1, "posted, then the bot died"
     await rig.clock.advance(2_000)  # the retry re-reads the quiz: question 1 is asked but has no message
     await rig.publisher.wait_until(lambda: bool(rig.publisher.edits))
 

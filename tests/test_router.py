@@ -7,21 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.app import App
 from bot.services.catalog import Caller
 from bot.services.router import Router
 from tests.helpers import add_second_module, copy_content, make_settings
+from tests.quizkit import FakeClock, RecordingPublisher
+from tests.servicekit import service_graph
 
 CALLER = Caller(user_id=5, display_name="Ana", guild_id=10, channel_id=20)
 
 
 @pytest.fixture
 async def router(tmp_path: Path) -> AsyncIterator[Router]:
-    app = await App.open(make_settings(tmp_path))
-    try:
-        yield Router(app)
-    finally:
-        await app.close()
+    """The router as the bot wires it (``Services.create``): every command, not only the content's."""
+    async with service_graph(make_settings(tmp_path), FakeClock(), RecordingPublisher()) as services:
+        yield services.router
 
 
 async def test_each_topic_command_answers_with_its_topic(router: Router) -> None:
@@ -107,12 +106,13 @@ async def test_forged_or_stale_actions_are_refused(
 async def test_second_module_gets_its_own_commands(tmp_path: Path) -> None:
     content = copy_content(tmp_path)
     add_second_module(content)
-    app = await App.open(make_settings(tmp_path, content))
-    try:
-        router = Router(app)
-        assert router.groups == ["caffeine", "ketamine"]
-        assert [s.name for s in router.specs("caffeine")] == ["basics", "topics", "search", "sources"]
+    async with service_graph(make_settings(tmp_path, content), FakeClock(), RecordingPublisher()) as services:
+        router = services.router
+        assert router.groups == ["caffeine", "ketamine", "caffeine-admin", "ketamine-admin"]
+        assert [s.name for s in router.specs("caffeine")] == [
+            *("basics", "topics", "search", "sources"),  # its content; no questions, so no quiz commands
+            *("settings show", "settings history", "studygroup list", "privacy export", "privacy forget"),
+        ]
+        assert [s.name for s in router.specs("caffeine-admin")] == ["settings set", "studygroup add", "studygroup remove"]
         reply = await router.run(CALLER, "caffeine", "basics", {})
         assert reply.title == "Caffeine basics"
-    finally:
-        await app.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import discord
@@ -22,6 +22,7 @@ from bot.discord_app.sync import SyncMode, sync_tree
 from bot.services.app import App
 from bot.services.bundle import Services
 from bot.services.clock import Clock, SystemClock
+from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService
 from bot.services.router import Router
 from bot.settings import Settings
@@ -59,11 +60,13 @@ class StudyBot(commands.Bot):
         *,
         sync_only: bool = False,
         own_process: bool = False,
+        build_services: Callable[[App, Clock, Publisher], Services] = Services.create,
         **client_options: Any,
     ) -> None:
         """``clock`` drives quizzes and schedules (tests pass one they move by hand); ``client_options`` go to
         discord.py's client (tests shorten ``guild_ready_timeout``). ``own_process``: the bot is the whole
-        process (``python -m bot run``), so it may tune the interpreter for itself (see settle_startup_objects)."""
+        process (``python -m bot run``), so it may tune the interpreter for itself (see settle_startup_objects).
+        ``build_services``: the production factory; a test wraps it to put a double into the graph."""
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -83,6 +86,7 @@ class StudyBot(commands.Bot):
         self._router: Router | None = None
         self.quiz: QuizService | None = None
         self.services: Services | None = None
+        self._build_services = build_services
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
 
     @property
@@ -99,7 +103,7 @@ class StudyBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self._app = await App.open(self.settings)
-        self.services = Services.create(self._app, self.clock, DiscordPublisher(self))
+        self.services = self._build_services(self._app, self.clock, DiscordPublisher(self))
         self.quiz = self.services.quiz
         self._router = self.services.router
         await self.add_cog(ContentCog(self))

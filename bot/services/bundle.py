@@ -10,6 +10,7 @@ from bot.services.daily import DailyService
 from bot.services.privacy import PrivacyService
 from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService, quiz_defaults
+from bot.services.quiz.unit_of_work import UnitOfWorkFactory
 from bot.services.router import Router
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService, defaults_from
@@ -27,11 +28,15 @@ class Services:
     router: Router
 
     @classmethod
-    def create(cls, app: App, clock: Clock, publisher: Publisher) -> Services:
+    def create(
+        cls, app: App, clock: Clock, publisher: Publisher, quiz_units: UnitOfWorkFactory | None = None
+    ) -> Services:
+        """Wire every use case. ``quiz_units`` makes the quiz's units of work (the SQL ones by default; fast tests
+        pass the in-memory fake)."""
         scheduler = Scheduler(clock)
         server_settings = SettingsService(app.db, clock, defaults_from(app.settings))
         study = StudyService(app.db, clock, publisher)
-        quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler)
+        quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler, quiz_units)
         quiz.publisher = publisher
         privacy = PrivacyService(app.db, clock, app.settings.data_retention_days, scheduler)
         router = Router(app, quiz, server_settings, study, privacy)

@@ -44,7 +44,7 @@ class ContentService:
                     ),
                 )
             specs.append(
-                CommandSpec(module.id, command.name, command.description, options, handler=self._shows(command))
+                CommandSpec(module.id, command.name, command.description, options, handler=self.topic_handler(command))
             )
         specs += [
             CommandSpec(
@@ -77,7 +77,7 @@ class ContentService:
 
     # Use cases -----------------------------------------------------------------------------------
 
-    def _shows(self, command: TopicCommand) -> Handler:
+    def topic_handler(self, command: TopicCommand) -> Handler:
         """The handler of one topic command (its variant option picks a part, e.g. effects kind:physical)."""
 
         async def show_topic(caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.core import render
-from bot.core.content.library import ContentLibrary
+from bot.core.content.library import ContentLibrary, ContentModule, TopicCommand
+from bot.core.reply import Reply
 from bot.discord_app.sync import SyncMode
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, bot_settings, running_bot
+from bot.services.app import App
+from bot.services.bundle import Services
+from bot.services.catalog import Caller, Handler, OptionValue
+from bot.services.clock import Clock
+from bot.services.content import ContentService
+from bot.services.publisher import Publisher
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.inprocess import bot_settings, running_bot
 from tests.fakediscord import FakeDiscord
 from tests.helpers import CONTENT, TOPIC_COMMANDS, add_second_module, copy_content
 
@@ -224,15 +233,25 @@ async def test_forged_button_gets_a_clear_refusal(fake: FakeDiscord, tmp_path: P
     assert "no longer in /ketamine" in embed_of(refused)["description"]
 
 
-async def test_unexpected_error_shows_a_code_not_a_traceback(
-    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    async with running_bot(fake, bot_settings(tmp_path)):
+class ExplodingContent(ContentService):
+    """Every topic command fails the way a bug in it would."""
 
-        def explode(*args: object, **kwargs: object) -> object:
+    def topic_handler(self, command: TopicCommand) -> Handler:
+        async def explode(caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
             raise ZeroDivisionError("boom")
 
-        monkeypatch.setattr(render, "page", explode)  # what every topic command calls
+        return explode
+
+
+def with_exploding_content(app: App, clock: Clock, publisher: Publisher) -> Services:
+    """The production graph, with the content service swapped for ``ExplodingContent``."""
+    return Services.create(dataclasses.replace(app, content=ExplodingContent(app.library)), clock, publisher)
+
+
+async def test_unexpected_error_shows_a_code_not_a_traceback(
+    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(fake, bot_settings(tmp_path), build_services=with_exploding_content):
         response, _ = await invoke(fake, "ketamine overview")
     text = embed_of(response)["description"]
     assert response["data"]["flags"] & EPHEMERAL

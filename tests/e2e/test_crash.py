@@ -15,9 +15,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.botprocess import BotProcess
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID
-from tests.e2e.test_quiz_e2e import answer_ids, embed, questions
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.process import BotProcess
+from tests.e2e.quizsteps import answer_ids, embed, questions
 from tests.fakediscord import FakeDiscord
 
 MEMBERS = 20
@@ -91,7 +91,7 @@ async def test_random_sigkills_lose_nothing(fake_discord: FakeDiscord, tmp_path:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await bot.terminate()
+        await bot.close()
 
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         stored = collections.Counter(db.execute("SELECT session_id, position, user_id FROM quiz_answers").fetchall())

@@ -15,7 +15,8 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fakediscord import FakeDiscord, run_bot
+from tests.botkit.inprocess import run_client
+from tests.fakediscord import FakeDiscord
 
 GUILD_ID = 5000
 CHANNEL_ID = 5001
@@ -132,7 +133,7 @@ def fake(fake_discord: FakeDiscord) -> FakeDiscord:
 
 
 async def test_bot_connects_and_sees_the_guild(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         assert bot.user is not None and bot.user.id == fake.bot_user_id
         assert bot.application_id == fake.application_id
         assert [g.id for g in bot.guilds] == [GUILD_ID]
@@ -150,7 +151,7 @@ async def test_bot_connects_and_sees_the_guild(fake: FakeDiscord) -> None:
 
 
 async def test_tree_sync_registers_commands(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         synced = await bot.tree.sync()
         assert [c.name for c in synced] == ["demo"]
         (demo,) = fake.global_commands
@@ -167,7 +168,7 @@ async def test_tree_sync_registers_commands(fake: FakeDiscord) -> None:
 
 
 async def test_slash_command_replies_with_embed(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         await bot.tree.sync()
         handle = await fake.invoke("demo ping", member=fake.make_member(2001, "alice"))
         response = await handle.response()
@@ -184,7 +185,7 @@ async def test_slash_command_replies_with_embed(fake: FakeDiscord) -> None:
 
 
 async def test_autocomplete_returns_choices(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         await bot.tree.sync()
         handle = await fake.autocomplete("demo topic", {"name": "ketam"}, focused="name")
         response = await handle.response()
@@ -199,7 +200,7 @@ async def test_autocomplete_returns_choices(fake: FakeDiscord) -> None:
 
 
 async def test_select_menu(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         await bot.tree.sync()
         ping = await fake.invoke("demo ping")
         await ping.response()
@@ -213,7 +214,7 @@ async def test_select_menu(fake: FakeDiscord) -> None:
 
 
 async def test_dynamic_button_survives_bot_restart(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         await bot.tree.sync()
         ping = await fake.invoke("demo ping")
         await ping.response()
@@ -224,7 +225,7 @@ async def test_dynamic_button_survives_bot_restart(fake: FakeDiscord) -> None:
         assert message["components"][0]["components"][0]["label"] == "yes (1)"
 
     # A new process-like bot instance: no View state survives, only the registered dynamic item.
-    async with run_bot(DemoBot(), fake):
+    async with run_client(DemoBot(), fake):
         click = await fake.click(message, "vote:yes:1")
         assert (await click.response())["type"] == 7
         assert message["components"][0]["components"][0]["label"] == "yes (2)"
@@ -234,7 +235,7 @@ async def test_dynamic_button_survives_bot_restart(fake: FakeDiscord) -> None:
 
 
 async def test_late_callback_is_rejected(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         await bot.tree.sync()
         handle = await fake.invoke("demo slow")
         await fake.wait_for(lambda: bool(bot.http_errors), 5, "the bot's late answer")
@@ -245,7 +246,7 @@ async def test_late_callback_is_rejected(fake: FakeDiscord) -> None:
 
 
 async def test_double_acknowledgement_is_rejected(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         await bot.tree.sync()
         handle = await fake.invoke("demo double")
         assert (await handle.response())["data"]["content"] == "first"
@@ -256,7 +257,7 @@ async def test_double_acknowledgement_is_rejected(fake: FakeDiscord) -> None:
 
 
 async def test_oversized_embed_is_rejected(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         await bot.tree.sync()
         await fake.invoke("demo huge")
         await fake.wait_for(lambda: bool(bot.http_errors), 5, "the rejected embed")
@@ -267,7 +268,7 @@ async def test_oversized_embed_is_rejected(fake: FakeDiscord) -> None:
 
 
 async def test_injected_500_and_429_are_retried(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         fake.fail_next("PUT /applications/", 500)
         await bot.tree.sync()  # discord.py sleeps 1 s after a 500 and retries
         assert fake.injected == ["PUT /applications/1000/commands"]
@@ -281,7 +282,7 @@ async def test_injected_500_and_429_are_retried(fake: FakeDiscord) -> None:
 
 
 async def test_gateway_drop_resumes(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         await bot.tree.sync()
         await fake.drop_gateway(resume=True)
         await fake.wait_ready(timeout=5)
@@ -338,7 +339,7 @@ async def test_point_discord_py_here_restores_the_real_urls() -> None:
 
 
 async def test_enforced_nonce_returns_the_first_message(fake: FakeDiscord) -> None:
-    async with run_bot(DemoBot(), fake) as bot:
+    async with run_client(DemoBot(), fake) as bot:
         channel = bot.get_partial_messageable(CHANNEL_ID)
         first = await channel.send("question 1", nonce="ksb-nonce-1")  # discord.py sets enforce_nonce
         again = await channel.send("question 1, sent again after a crash", nonce="ksb-nonce-1")

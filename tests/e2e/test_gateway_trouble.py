@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from bot.discord_app.bot import StudyBot
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, running_bot
-from tests.e2e.test_quiz_e2e import answer_ids, embed, questions, quiz_settings, start, wait_titles
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.inprocess import running_bot
+from tests.e2e.quizsteps import answer_ids, embed, questions, quiz_settings, start, wait_titles
 from tests.fakediscord import FakeDiscord
 
 
@@ -19,14 +20,11 @@ def fake(fake_discord: FakeDiscord) -> FakeDiscord:
     return fake_discord
 
 
-@pytest.fixture(autouse=True)
-def quick_reidentify(monkeypatch: pytest.MonkeyPatch) -> None:
+class QuickReidentifyBot(StudyBot):
     """discord.py waits 5 s before re-identifying after an invalid session; tests need not."""
 
-    async def no_wait(self: StudyBot, shard_id: int | None, *, initial: bool = False) -> None:
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
-
-    monkeypatch.setattr(StudyBot, "before_identify_hook", no_wait)
 
 
 async def answer_all(fake: FakeDiscord, message: dict[str, Any], users: range, acked: set[tuple[str, int]]) -> None:
@@ -47,7 +45,8 @@ async def test_quiz_goes_on_through_gateway_drops_and_rest_errors(
     fake: FakeDiscord, tmp_path: Path, resume: bool
 ) -> None:
     acked: set[tuple[str, int]] = set()
-    async with running_bot(fake, quiz_settings(tmp_path, seconds=2).model_copy(update={"quiz_questions": 3})) as bot:
+    settings = quiz_settings(tmp_path, seconds=2).model_copy(update={"quiz_questions": 3})
+    async with running_bot(fake, settings, bot_class=QuickReidentifyBot) as bot:
         await start(fake, questions=3)
         await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
         first = questions(fake)[0]

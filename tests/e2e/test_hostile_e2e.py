@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 
 from bot.discord_app.components import BUTTON_PATTERN, MENU_PATTERN
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, bot_settings, running_bot
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.inprocess import bot_settings, running_bot
 from tests.fakediscord import FakeDiscord, InteractionHandle
-from tests.test_hostile_input import FIXED_TEXT, NEAR_MISSES, repeated
+from tests.hostilekit import FIXED_TEXT, NEAR_MISSES, repeated
 
 EPHEMERAL = 64
 OTHER_GUILD, OTHER_CHANNEL = 5252, 5353

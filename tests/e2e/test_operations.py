@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.botprocess import BotProcess
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID
-from tests.e2e.test_quiz_e2e import answer_ids, embed, questions, wait_titles
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.process import BotProcess
+from tests.e2e.quizsteps import answer_ids, embed, questions, wait_titles
 from tests.fakediscord import FakeDiscord
 from tests.helpers import cli
 
@@ -42,8 +42,9 @@ async def test_graceful_shutdown_then_resume(fake_discord: FakeDiscord, tmp_path
         first = await start_quiz(fake)
         await answer(fake, first, 2)
         await answer(fake, first, 3)
-        assert await bot.stop_with(signum) == 0
-        assert "shut down cleanly" in bot.log
+        stopped = await bot.stop(signum)
+        assert stopped.code == 0 and not stopped.forced, stopped.output
+        assert "shut down cleanly" in stopped.output
         with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
             assert db.execute("SELECT COUNT(*) FROM quiz_answers").fetchone()[0] == 2
             assert db.execute("SELECT state FROM quiz_sessions").fetchone()[0] in {"asking", "revealing"}
@@ -52,8 +53,8 @@ async def test_graceful_shutdown_then_resume(fake_discord: FakeDiscord, tmp_path
         await answer(fake, first, 4)  # the quiz resumed: the same question still takes answers
         await wait_titles(fake, "Quiz over · results", timeout=30)
     finally:
-        await bot.terminate()
-    assert "resumed 1 running quiz" in bot.log and "Traceback" not in bot.log
+        await bot.close()
+    assert "resumed 1 running quiz" in bot.output and "Traceback" not in bot.output
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM quiz_answers WHERE position = 0").fetchone()[0] == 3
 
@@ -72,7 +73,7 @@ async def test_backup_during_a_quiz_holds_every_earlier_answer(fake_discord: Fak
         assert "backed up" in result.stdout and "100%" in result.stderr
         await answer(fake, first, 12)  # the bot goes on while and after the backup runs
     finally:
-        await bot.terminate()
+        await bot.close()
     with sqlite3.connect(tmp_path / "backups" / "copy.sqlite3") as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         users = {r[0] for r in copy.execute("SELECT user_id FROM quiz_answers")}
@@ -142,7 +143,7 @@ async def test_health_follows_the_heartbeat(fake_discord: FakeDiscord, tmp_path:
         else:
             raise AssertionError("the running bot never became healthy")
     finally:
-        await bot.terminate()
+        await bot.close()
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         db.execute("UPDATE meta SET value = '0' WHERE key = 'heartbeat_ms'")
     stale = await asyncio.to_thread(cli, tmp_path, "health")

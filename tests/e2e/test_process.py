@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.botprocess import BotProcess
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.process import BotProcess
 from tests.fakediscord import FakeDiscord
 
 
@@ -22,8 +22,8 @@ async def test_the_bot_process_connects_registers_and_answers(fake_discord: Fake
         response = await handle.response(10)
         assert response["data"]["embeds"][0]["title"].startswith("Mechanism")
     finally:
-        await bot.terminate()
-    assert "synced 2 top-level commands (global)" in bot.log
-    frozen = re.search(r"start-up done: (\d+) objects kept out of garbage collection", bot.log)
+        await bot.close()
+    assert "synced 2 top-level commands (global)" in bot.output
+    frozen = re.search(r"start-up done: (\d+) objects kept out of garbage collection", bot.output)
     assert frozen and int(frozen[1]) > 10_000, "the process freezes what it built at start-up"
-    assert "Traceback" not in bot.log
+    assert "Traceback" not in bot.output

@@ -6,11 +6,12 @@ import asyncio
 import copy
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, bot_settings, running_bot
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.inprocess import running_bot
+from tests.e2e.quizsteps import answer_ids, click, embed, questions, quiz_settings, start, wait_titles
 from tests.fakediscord import FakeDiscord
 
 EPHEMERAL = 64
@@ -20,50 +21,6 @@ EPHEMERAL = 64
 def fake(fake_discord: FakeDiscord) -> FakeDiscord:
     fake_discord.add_guild(GUILD_ID, channels=[CHANNEL_ID, CHANNEL_ID + 1])
     return fake_discord
-
-
-def quiz_settings(tmp_path: Path, seconds: int = 2) -> Any:
-    return bot_settings(tmp_path, quiz_seconds=seconds, quiz_reveal_seconds=0.2, quiz_questions=2)
-
-
-def questions(fake: FakeDiscord, channel: int = CHANNEL_ID) -> list[dict[str, Any]]:
-    return [m for m in fake.channel_messages(channel, include_ephemeral=False) if answer_ids(m)]
-
-
-def answer_ids(message: dict[str, Any]) -> list[str]:
-    ids = [c["custom_id"] for row in message.get("components", []) for c in row.get("components", [])]
-    return [i for i in ids if i.startswith("ksb:qa:")]
-
-
-def embed(message: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = message["embeds"][0]
-    return result
-
-
-async def click(fake: FakeDiscord, message: dict[str, Any], custom_id: str, user: int) -> dict[str, Any]:
-    handle = await fake.click(message, custom_id, member=fake.make_member(user, f"member{user}"))
-    response = await handle.response(5)
-    assert handle.latency is not None and handle.latency < 3
-    return response
-
-
-async def wait_titles(fake: FakeDiscord, text: str, count: int = 1, timeout: float = 15) -> list[dict[str, Any]]:
-    def found() -> list[dict[str, Any]]:
-        return [m for m in fake.channel_messages(CHANNEL_ID) if m.get("embeds") and text in embed(m).get("title", "")]
-
-    await fake.wait_for(lambda: len(found()) >= count, timeout, f"{count} message(s) titled {text!r}")
-    return found()
-
-
-async def start(fake: FakeDiscord, user: int = 1, channel: int = CHANNEL_ID, **options: Any) -> dict[str, Any]:
-    handle = await fake.invoke(
-        "ketamine quiz start",
-        options or None,
-        guild_id=GUILD_ID,
-        channel_id=channel,
-        member=fake.make_member(user, f"member{user}"),
-    )
-    return await handle.response(5)
 
 
 async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path) -> None:

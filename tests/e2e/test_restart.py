@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.botprocess import BotProcess
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID
-from tests.e2e.test_quiz_e2e import answer_ids, embed, questions, wait_titles
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.process import BotProcess
+from tests.e2e.quizsteps import answer_ids, embed, questions, wait_titles
 from tests.fakediscord import FakeDiscord
 
 EPHEMERAL = 64
@@ -72,7 +72,7 @@ async def test_quiz_survives_sigkill(fake_discord: FakeDiscord, tmp_path: Path) 
         all_time = embed(board["data"])["fields"][0]["value"].splitlines()
         assert sum(int(line.rsplit("/", 1)[1]) for line in all_time if line[0].isdigit()) == 8
     finally:
-        await bot.terminate()
-    assert "resumed 1 running quiz" in bot.log
-    assert "Traceback" not in bot.log
+        await bot.close()
+    assert "resumed 1 running quiz" in bot.output
+    assert "Traceback" not in bot.output
     assert fake.errors == []

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, bot_settings, running_bot
-from tests.e2e.test_quiz_e2e import answer_ids, embed, questions
+from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.inprocess import bot_settings, running_bot
+from tests.e2e.quizsteps import answer_ids, embed, questions
 from tests.fakediscord import FakeDiscord
 from tests.quizkit import FakeClock
 

@@ -3,7 +3,6 @@
 See README.md in this directory.
 """
 
-from .botrunner import run_bot
 from .discordpy import configure_discord_py, pointed_at
 from .fake import DEFAULT_MEMBER_ID, FIRST_GUILD, FakeDiscord
 from .gateway import GatewayClosed
@@ -25,5 +24,4 @@ __all__ = [
     "configure_discord_py",
     "install_network_guard",
     "pointed_at",
-    "run_bot",
 ]

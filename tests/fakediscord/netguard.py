@@ -1,13 +1,19 @@
 """Loopback-only network guard: any connect (or UDP send, or DNS lookup of a real name) leaving the machine
-raises ``OSError("test network guard: ...")`` before a single packet is sent. AF_UNIX is untouched."""
+raises ``OSError("test network guard: ...")`` before a single packet is sent. AF_UNIX is untouched.
+
+It listens to the interpreter's audit events (PEP 578: ``socket.connect``, which ``connect_ex`` raises too,
+``socket.sendto`` and ``socket.getaddrinfo``) instead of replacing socket and asyncio methods: every way to a
+connection passes there, asyncio's and aiohttp's included, and nothing of the standard library is reassigned.
+An audit hook cannot be removed, so one hook is added per process and ``install_network_guard`` only switches
+it on; the function it returns switches it off again.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import asyncio.selector_events
 import errno
 import ipaddress
 import socket
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -59,49 +65,39 @@ def _may_resolve(host: object) -> bool:
     return True  # a literal IP: no lookup traffic; the connect guard decides
 
 
-def install_network_guard() -> Callable[[], None]:
-    """Patch socket/asyncio so only loopback is reachable. Returns a function that undoes the patches."""
-    orig_connect = socket.socket.connect
-    orig_connect_ex = socket.socket.connect_ex
-    orig_sendto = socket.socket.sendto
-    orig_getaddrinfo = socket.getaddrinfo
-    selector_loop = asyncio.selector_events.BaseSelectorEventLoop
-    orig_sock_connect = selector_loop.sock_connect
+_installed = 0
+"""How many ``install_network_guard`` calls are not undone yet; the hook refuses while this is above 0."""
+_hooked = False
 
-    def connect(self: socket.socket, address: Any) -> None:
-        check_address(self.family, address)
-        return orig_connect(self, address)
 
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        check_address(self.family, address)
-        return orig_connect_ex(self, address)
-
-    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
-        if args:
-            check_address(self.family, args[-1], what="to send to")
-        result: int = orig_sendto(self, data, *args)
-        return result
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _may_resolve(host):
-            raise socket.gaierror(socket.EAI_NONAME, _MESSAGE.format(what="to resolve", target=host))
-        return orig_getaddrinfo(host, *args, **kwargs)
-
-    async def sock_connect(self: asyncio.AbstractEventLoop, sock: socket.socket, address: Any) -> None:
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    """Called by the interpreter for every audited event of this process, in every thread."""
+    if not _installed or not event.startswith("socket."):
+        return
+    if event == "socket.connect":
+        sock, address = args
         check_address(sock.family, address)
-        return await orig_sock_connect(self, sock, address)  # type: ignore[arg-type]
+    elif event == "socket.sendto":
+        sock, address = args
+        check_address(sock.family, address, what="to send to")
+    elif event == "socket.getaddrinfo" and not _may_resolve(args[0]):
+        raise socket.gaierror(socket.EAI_NONAME, _MESSAGE.format(what="to resolve", target=args[0]))
 
-    socket.socket.connect = connect  # type: ignore[method-assign, assignment]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign, assignment]
-    socket.socket.sendto = sendto  # type: ignore[method-assign, assignment]
-    socket.getaddrinfo = getaddrinfo
-    selector_loop.sock_connect = sock_connect  # type: ignore[method-assign]
+
+def install_network_guard() -> Callable[[], None]:
+    """Refuse every non-loopback connect, send and lookup from now on. Returns a function that stops that."""
+    global _installed, _hooked
+    if not _hooked:
+        sys.addaudithook(_audit)
+        _hooked = True
+    _installed += 1
+    undone = False
 
     def uninstall() -> None:
-        socket.socket.connect = orig_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = orig_connect_ex  # type: ignore[method-assign]
-        socket.socket.sendto = orig_sendto  # type: ignore[method-assign]
-        socket.getaddrinfo = orig_getaddrinfo
-        selector_loop.sock_connect = orig_sock_connect  # type: ignore[method-assign]
+        global _installed
+        nonlocal undone
+        if not undone:
+            undone = True
+            _installed -= 1
 
     return uninstall
