@@ -16,9 +16,12 @@ from tests.botkit.inprocess import bot_settings
 from tests.fakediscord import FakeDiscord
 
 
-def quiz_settings(tmp_path: Path, seconds: int = 2) -> Settings:
-    """Quick quizzes: two questions of ``seconds`` each, 0.2 s between a reveal and the next question."""
-    return bot_settings(tmp_path, quiz_seconds=seconds, quiz_reveal_seconds=0.2, quiz_questions=2)
+def quiz_settings(tmp_path: Path, seconds: int = 2, database_url: str | None = None) -> Settings:
+    """Quick quizzes: two questions of ``seconds`` each, 0.2 s between a reveal and the next question; on SQLite
+    in ``tmp_path``, or on PostgreSQL at ``database_url``."""
+    return bot_settings(
+        tmp_path, quiz_seconds=seconds, quiz_reveal_seconds=0.2, quiz_questions=2, database_url=database_url
+    )
 
 
 def questions(fake: FakeDiscord, channel: int = CHANNEL_ID) -> list[dict[str, Any]]:

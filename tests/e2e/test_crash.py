@@ -11,14 +11,15 @@ import collections
 import contextlib
 import os
 import random
-import sqlite3
 from pathlib import Path
 from typing import Any
 
+from bot.storage.connect import open_database
 from tests.botkit import CHANNEL_ID, GUILD_ID
 from tests.botkit.process import BotProcess
 from tests.e2e.quizsteps import answer_ids, embed, questions
 from tests.fakediscord import FakeDiscord
+from tests.helpers import make_settings
 
 MEMBERS = 20
 KILLS = 5
@@ -30,12 +31,17 @@ def quiz_key(custom_id: str) -> tuple[int, int]:
     return int(session), int(position)
 
 
-async def test_random_sigkills_lose_nothing(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+async def test_random_sigkills_lose_nothing(
+    fake_discord: FakeDiscord, tmp_path: Path, database_url: str | None
+) -> None:
     seed = int(os.environ.get("CRASH_SEED", "20261124"))
     rnd = random.Random(seed)
     fake = fake_discord
     fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
-    bot = BotProcess(fake, tmp_path, QUIZ_SECONDS="3", QUIZ_QUESTIONS=str(QUESTIONS), QUIZ_REVEAL_SECONDS="0.3")
+    engine = {"DATABASE_URL": database_url} if database_url else {}
+    bot = BotProcess(
+        fake, tmp_path, QUIZ_SECONDS="3", QUIZ_QUESTIONS=str(QUESTIONS), QUIZ_REVEAL_SECONDS="0.3", **engine
+    )
     acknowledged: list[tuple[int, int, int]] = []
     done = asyncio.Event()
 
@@ -93,10 +99,14 @@ async def test_random_sigkills_lose_nothing(fake_discord: FakeDiscord, tmp_path:
                 await task
         await bot.close()
 
-    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-        stored = collections.Counter(db.execute("SELECT session_id, position, user_id FROM quiz_answers").fetchall())
-        unrevealed = db.execute("SELECT COUNT(*) FROM quiz_questions WHERE revealed_ms IS NULL").fetchone()[0]
-        state = db.execute("SELECT state FROM quiz_sessions").fetchall()
+    db = await open_database(make_settings(tmp_path, database_url=database_url))
+    try:
+        rows = await db.fetch_all("SELECT session_id, position, user_id FROM quiz_answers")
+        stored = collections.Counter((int(r[0]), int(r[1]), int(r[2])) for r in rows)
+        unrevealed = len(await db.fetch_all("SELECT position FROM quiz_questions WHERE revealed_ms IS NULL"))
+        state = [(str(r[0]),) for r in await db.fetch_all("SELECT state FROM quiz_sessions")]
+    finally:
+        await db.close()
     missing = [a for a in acknowledged if stored[a] != 1]
     assert acknowledged and not missing, f"seed {seed}: acknowledged answers missing or doubled: {missing}"
     assert len(acknowledged) == len(set(acknowledged))

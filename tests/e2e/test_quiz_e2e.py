@@ -23,8 +23,8 @@ def fake(fake_discord: FakeDiscord) -> FakeDiscord:
     return fake_discord
 
 
-async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path) -> None:
-    async with running_bot(fake, quiz_settings(tmp_path, seconds=3)):
+async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path, database_url: str | None) -> None:
+    async with running_bot(fake, quiz_settings(tmp_path, seconds=3, database_url=database_url)):
         started = await start(fake, questions=2)
         assert embed(started["data"])["title"] == "Quiz starting"
         await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
@@ -136,8 +136,10 @@ async def test_one_quiz_per_channel_status_stop_and_dm(fake: FakeDiscord, tmp_pa
     assert fake.errors == []
 
 
-async def test_fifty_members_click_in_the_same_second(fake: FakeDiscord, tmp_path: Path) -> None:
-    async with running_bot(fake, quiz_settings(tmp_path, seconds=30)) as bot:
+async def test_fifty_members_click_in_the_same_second(
+    fake: FakeDiscord, tmp_path: Path, database_url: str | None
+) -> None:
+    async with running_bot(fake, quiz_settings(tmp_path, seconds=30, database_url=database_url)) as bot:
         await start(fake)
         await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
         message = questions(fake)[0]
@@ -181,3 +183,37 @@ async def test_deleted_question_message_the_quiz_goes_on(fake: FakeDiscord, tmp_
         await wait_titles(fake, "Question 2/2")
         await wait_titles(fake, "Quiz over · results")
     assert [e for e in fake.errors if "10008" not in str(e)] == []
+
+
+async def test_clicks_racing_a_stop_are_in_the_results_or_told_the_quiz_is_over(
+    fake: FakeDiscord, tmp_path: Path, database_url: str | None
+) -> None:
+    """Members click while the starter stops the quiz: each click is either acknowledged and in the posted
+    results, or refused with "this quiz is over"; never acknowledged and left out."""
+    async with running_bot(fake, quiz_settings(tmp_path, seconds=30, database_url=database_url)) as bot:
+        await start(fake)
+        await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
+        message = questions(fake)[0]
+        buttons = answer_ids(message)
+        assert bot.quiz is not None
+        (session,) = await bot.quiz.uow().quizzes.running()
+        starter = fake.make_member(1, "starter")
+        clicks = [fake.click(message, buttons[0], member=fake.make_member(2000 + i, f"p{i}")) for i in range(8)]
+        stop = fake.invoke("ketamine quiz stop", guild_id=GUILD_ID, channel_id=CHANNEL_ID, member=starter)
+        handles = await asyncio.gather(*clicks[:4], stop, *clicks[4:])
+        responses = await asyncio.gather(*(h.response(5) for h in handles))
+        titles = {2000 + i: embed(r["data"]) for i, r in enumerate(responses[:4] + responses[5:])}
+        assert embed(responses[4]["data"])["title"] == "Quiz stopped"
+        acked = {user for user, e in titles.items() if e["title"].startswith("Locked in")}
+        refused = {user for user, e in titles.items() if "This quiz is over" in e.get("description", "")}
+        assert acked | refused == set(titles), titles
+        await wait_titles(fake, "Quiz stopped · results so far", timeout=10)
+        (results,) = [
+            m
+            for m in fake.channel_messages(CHANNEL_ID, include_ephemeral=False)
+            if m.get("embeds") and embed(m).get("title") == "Quiz stopped · results so far"
+        ]
+        shown = str(embed(results))
+        assert all(f"p{user - 2000}" in shown for user in acked), (acked, shown)
+        stored = {a.user_id for a in await bot.quiz.uow().answers.answers(session.id)}
+        assert stored == acked

@@ -13,10 +13,11 @@ from tests.fakediscord import FakeDiscord
 EPHEMERAL = 64
 
 
-async def test_quiz_survives_sigkill(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+async def test_quiz_survives_sigkill(fake_discord: FakeDiscord, tmp_path: Path, database_url: str | None) -> None:
     fake = fake_discord
     fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
-    bot = BotProcess(fake, tmp_path, QUIZ_SECONDS="6", QUIZ_QUESTIONS="2", QUIZ_REVEAL_SECONDS="0.3")
+    engine = {"DATABASE_URL": database_url} if database_url else {}
+    bot = BotProcess(fake, tmp_path, QUIZ_SECONDS="6", QUIZ_QUESTIONS="2", QUIZ_REVEAL_SECONDS="0.3", **engine)
     acknowledged: dict[tuple[str, int], str] = {}
 
     async def answer(message: dict[str, Any], user: int, index: int) -> None:
