@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from bot.core.quiz import limits
 from tests.e2e.botprocess import BotProcess
 from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID
 from tests.e2e.test_quiz_e2e import answer_ids, embed, questions
@@ -35,7 +36,8 @@ async def test_random_sigkills_lose_nothing(fake_discord: FakeDiscord, tmp_path:
     rnd = random.Random(seed)
     fake = fake_discord
     fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
-    bot = BotProcess(fake, tmp_path, QUIZ_SECONDS="3", QUIZ_QUESTIONS=str(QUESTIONS), QUIZ_REVEAL_SECONDS="0.3")
+    seconds = str(limits.SECONDS.low)  # after the first, a question is revealed once every member has answered it
+    bot = BotProcess(fake, tmp_path, QUIZ_SECONDS=seconds, QUIZ_QUESTIONS=str(QUESTIONS), QUIZ_REVEAL_SECONDS="0.3")
     acknowledged: list[tuple[int, int, int]] = []
     done = asyncio.Event()
 

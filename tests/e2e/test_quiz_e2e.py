@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.core.quiz import limits
 from tests.e2e.botrunner import CHANNEL_ID, GUILD_ID, bot_settings, running_bot
 from tests.fakediscord import FakeDiscord
+from tests.quizkit import FakeClock
 
 EPHEMERAL = 64
 
@@ -22,8 +25,19 @@ def fake(fake_discord: FakeDiscord) -> FakeDiscord:
     return fake_discord
 
 
-def quiz_settings(tmp_path: Path, seconds: int = 2) -> Any:
-    return bot_settings(tmp_path, quiz_seconds=seconds, quiz_reveal_seconds=0.2, quiz_questions=2)
+def quiz_settings(tmp_path: Path, seconds: int = limits.SECONDS.low, reveal: float = 0.2) -> Any:
+    """Two questions; with a FakeClock pass ``reveal=0``, or the pause after each reveal waits for the clock too."""
+    return bot_settings(tmp_path, quiz_seconds=seconds, quiz_reveal_seconds=reveal, quiz_questions=2)
+
+
+async def past_deadline(
+    fake: FakeDiscord, clock: FakeClock, found: Callable[[], bool], what: str, seconds: int = limits.SECONDS.low
+) -> None:
+    """Move the hand-moved clock past the open question's deadline in one step, then wait for ``found()``: the
+    question runs to its deadline without the test waiting out real seconds. One step, not a clock that keeps
+    running, so the next question's deadline cannot pass before the test answers it, however slow the machine."""
+    await clock.advance(seconds * 1000)
+    await fake.wait_for(found, 10, what)
 
 
 def questions(fake: FakeDiscord, channel: int = CHANNEL_ID) -> list[dict[str, Any]]:
@@ -47,12 +61,13 @@ async def click(fake: FakeDiscord, message: dict[str, Any], custom_id: str, user
     return response
 
 
-async def wait_titles(fake: FakeDiscord, text: str, count: int = 1, timeout: float = 15) -> list[dict[str, Any]]:
-    def found() -> list[dict[str, Any]]:
-        return [m for m in fake.channel_messages(CHANNEL_ID) if m.get("embeds") and text in embed(m).get("title", "")]
+def titled(fake: FakeDiscord, text: str) -> list[dict[str, Any]]:
+    return [m for m in fake.channel_messages(CHANNEL_ID) if m.get("embeds") and text in embed(m).get("title", "")]
 
-    await fake.wait_for(lambda: len(found()) >= count, timeout, f"{count} message(s) titled {text!r}")
-    return found()
+
+async def wait_titles(fake: FakeDiscord, text: str, count: int = 1, timeout: float = 15) -> list[dict[str, Any]]:
+    await fake.wait_for(lambda: len(titled(fake, text)) >= count, timeout, f"{count} message(s) titled {text!r}")
+    return titled(fake, text)
 
 
 async def start(fake: FakeDiscord, user: int = 1, channel: int = CHANNEL_ID, **options: Any) -> dict[str, Any]:
@@ -67,7 +82,8 @@ async def start(fake: FakeDiscord, user: int = 1, channel: int = CHANNEL_ID, **o
 
 
 async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path) -> None:
-    async with running_bot(fake, quiz_settings(tmp_path, seconds=3)):
+    clock = FakeClock()
+    async with running_bot(fake, quiz_settings(tmp_path, reveal=0), clock=clock):
         started = await start(fake, questions=2)
         assert embed(started["data"])["title"] == "Quiz starting"
         await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
@@ -87,6 +103,7 @@ async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path) -
         again = await click(fake, first, buttons[1], 1)
         assert embed(again["data"])["title"] == "You already answered A"
 
+        await past_deadline(fake, clock, lambda: bool(titled(fake, "the answer is")), "the first reveal")
         revealed = await wait_titles(fake, "the answer is")
         assert revealed[0]["id"] == first["id"], "the question message itself shows the answer"
         assert answer_ids(fake.messages[int(first["id"])]) == [], "answer buttons are removed at the reveal"
@@ -98,11 +115,11 @@ async def test_quiz_round_trip_in_a_channel(fake: FakeDiscord, tmp_path: Path) -
             lambda: len(questions(fake)) == 1 and questions(fake)[0]["id"] != first["id"], 10, "second question"
         )
         second = questions(fake)[0]
-        posted = time.monotonic()
+        posted = clock.now_ms()
         for user in (1, 2, 3):
             await click(fake, second, answer_ids(second)[0], user)
         await wait_titles(fake, "the answer is", count=2)
-        assert time.monotonic() - posted < 2.5, "everyone had answered: revealed before the 3 s deadline"
+        assert clock.now_ms() == posted, "everyone had answered: revealed with the clock standing still"
 
         results = await wait_titles(fake, "Quiz over · results")
         lines = embed(results[0])["description"].splitlines()
@@ -214,13 +231,16 @@ async def test_fifty_members_click_in_the_same_second(fake: FakeDiscord, tmp_pat
 
 
 async def test_deleted_question_message_the_quiz_goes_on(fake: FakeDiscord, tmp_path: Path) -> None:
-    async with running_bot(fake, quiz_settings(tmp_path, seconds=1)):
+    clock = FakeClock()
+    async with running_bot(fake, quiz_settings(tmp_path, reveal=0), clock=clock):
         await start(fake, questions=2)
         await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
         first = questions(fake)[0]
         fake.delete_message(int(first["id"]))  # a moderator deletes the quiz message
-        revealed = await wait_titles(fake, "Question 1/2 · the answer is")
+        first_reveal = "Question 1/2 · the answer is"
+        await past_deadline(fake, clock, lambda: bool(titled(fake, first_reveal)), "the first reveal")
+        revealed = await wait_titles(fake, first_reveal)
         assert revealed[0]["id"] != first["id"], "the reveal is posted as a new message"
         await wait_titles(fake, "Question 2/2")
-        await wait_titles(fake, "Quiz over · results")
+        await past_deadline(fake, clock, lambda: bool(titled(fake, "Quiz over · results")), "the results")
     assert [e for e in fake.errors if "10008" not in str(e)] == []
