@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.quiz.limits import SECONDS
 from tests.fakediscord import FakeDiscord
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -30,8 +31,9 @@ STUDY = BotKind(
     "study",
     "study bot",
     (sys.executable, "-m", "bot", "run"),
-    # QUIZ_SECONDS=600 (the maximum): the question stays open through every answer click of a run.
-    {"LOG_LEVEL": "WARNING", "QUIZ_SECONDS": "600"},
+    # The longest QUIZ_SECONDS allowed: each `answer` workload run starts its own quiz, and its question stays
+    # open through that run's clicks (seconds at the usual rates; see README, "What runs").
+    {"LOG_LEVEL": "WARNING", "QUIZ_SECONDS": str(SECONDS.high)},
 )
 
 
