@@ -21,7 +21,7 @@ from bot.core.quiz import limits
 from bot.core.quiz.limits import Range
 from bot.core.server_settings import SPECS, ServerSettings, parse_setting
 from bot.services.bundle import Services
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 from bot.storage import migrator
 from bot.storage.connect import open_database
 from bot.storage.engine import Database
@@ -121,6 +121,23 @@ def test_a_range_refuses_a_default_outside_it() -> None:
     with pytest.raises(ValueError, match="outside"):
         Range(5, 120, 600)
     assert limits.SECONDS.clamp(600) == 120 and limits.POINTS.clamp(1) == 10
+
+
+def test_readme_and_env_example_state_the_declared_ranges() -> None:
+    """The settings table, the admin command's line and deploy/.env.example's comments say what the code allows."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    example = (PROJECT_ROOT / "deploy" / ".env.example").read_text(encoding="utf-8").splitlines()
+    ranged = {name.upper(): r for r, name, _ in QUIZ_RANGES.values()} | {"QUIZ_REVEAL_SECONDS": limits.REVEAL_SECONDS}
+    for name, declared in ranged.items():
+        (row,) = [line for line in readme if line.startswith(f"| `{name}` |")]
+        assert f"({declared.allowed})" in row, row
+        (line,) = [i for i, text in enumerate(example) if text.startswith(f"{name}=")]
+        comment = example[line - 1]
+        assert comment.startswith("#") and comment.endswith(f": {declared.allowed}."), comment
+    (admin,) = [line for line in readme if line.startswith("| `/ketamine-admin settings set ")]
+    for key in (*QUIZ_RANGES, "daily_window_hours"):
+        declared = QUIZ_RANGES[key][0] if key in QUIZ_RANGES else limits.DAILY_WINDOW_HOURS
+        assert f"({declared.low}–{declared.high}" in admin, key
 
 
 # Migration 009 on rows written under the old ranges ------------------------------------------------------------

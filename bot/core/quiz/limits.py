@@ -31,7 +31,7 @@ class Range(Generic[N]):
     @property
     def allowed(self) -> str:
         """The range as people read it, the same words in every reply that shows or refuses a value."""
-        return f"{self.low} to {self.high}"
+        return f"{_number(self.low)} to {_number(self.high)}"
 
     def __contains__(self, value: object) -> bool:
         return isinstance(value, int | float) and self.low <= value <= self.high
@@ -39,6 +39,11 @@ class Range(Generic[N]):
     def clamp(self, value: N) -> N:
         """The nearest allowed value (a stored value from before a range narrowed)."""
         return min(max(value, self.low), self.high)
+
+
+def _number(value: float) -> str:
+    """5.0 as 5, so a range of seconds in fractions reads like the whole-number ones."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 QUESTIONS: Final = Range(1, 50, 10)
