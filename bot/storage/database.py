@@ -19,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.errors import OperatorError
+from bot.core.words import plural
 from bot.storage.engine import Database as Database
 from bot.storage.engine import Dialect
 from bot.storage.migrator import SchemaTooNew, available
@@ -170,7 +171,7 @@ class SQLiteDatabase:
             if broken:
                 table, rowid, parent, _ = broken[0]
                 raise MigrationBrokeKeys(
-                    f"migrating {self.path} to version {target} would leave {len(broken)} row(s) pointing at rows "
+                    f"migrating {self.path} to version {target} would leave {plural(len(broken), 'row')} pointing at rows "
                     f"that are not there (first: {table} row {rowid} -> {parent}); nothing was changed"
                 )
             await self._conn.execute("COMMIT")
