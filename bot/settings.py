@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.quiz import limits
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -38,11 +40,34 @@ class Settings(BaseSettings):
     )
     log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_file: Path | None = Field(default=None, description="Also log to this file, rotated at 5 MB (5 kept).")
-    quiz_questions: int = Field(default=10, ge=1, le=50, description="Questions per quiz unless the starter says.")
-    quiz_seconds: int = Field(default=20, ge=1, le=600, description="Seconds to answer each question.")
-    quiz_points: int = Field(default=100, ge=1, le=10000, description="Points for a right answer.")
-    quiz_speed_bonus: bool = Field(default=True, description="Faster right answers score up to double points.")
-    quiz_reveal_seconds: float = Field(default=5.0, ge=0, le=60, description="Pause after a reveal.")
+    # Bounds and defaults from bot.core.quiz.limits, the same ones the per-server settings and the schema use.
+    quiz_questions: int = Field(
+        default=limits.QUESTIONS.default,
+        ge=limits.QUESTIONS.low,
+        le=limits.QUESTIONS.high,
+        description="Questions per quiz unless the starter says.",
+    )
+    quiz_seconds: int = Field(
+        default=limits.SECONDS.default,
+        ge=limits.SECONDS.low,
+        le=limits.SECONDS.high,
+        description="Seconds to answer each question.",
+    )
+    quiz_points: int = Field(
+        default=limits.POINTS.default,
+        ge=limits.POINTS.low,
+        le=limits.POINTS.high,
+        description="Points for a right answer.",
+    )
+    quiz_speed_bonus: bool = Field(
+        default=limits.SPEED_BONUS, description="Faster right answers score up to double points."
+    )
+    quiz_reveal_seconds: float = Field(
+        default=limits.REVEAL_SECONDS.default,
+        ge=limits.REVEAL_SECONDS.low,
+        le=limits.REVEAL_SECONDS.high,
+        description="Pause after a reveal.",
+    )
     data_retention_days: int = Field(
         default=30, ge=0, le=3650, description="Days a server's data is kept after the bot is removed from it."
     )

@@ -3,19 +3,89 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from bot.console.view import local_time
+from bot.core.quiz import limits
 from bot.core.text import Timestamp
 from bot.settings import PROJECT_ROOT
-from tests.helpers import cli
+from tests.helpers import BOT_VARIABLES, cli
 
 
 def run_console(tmp_path: Path, script: str, **env: str) -> subprocess.CompletedProcess[str]:
     return cli(tmp_path, stdin=script, env={"LOG_LEVEL": "WARNING", **env})
+
+
+class LiveConsole:
+    """``python -m bot`` fed through a pipe that the test writes to as it reads what was printed.
+
+    For a script whose next line must wait for something on screen: a letter typed before a quiz question is
+    printed answers nothing, and waiting out every question's QUIZ_SECONDS instead would make the test slow.
+    """
+
+    def __init__(self, tmp_path: Path, **env: str) -> None:
+        environment = {k: v for k, v in os.environ.items() if k not in BOT_VARIABLES}
+        environment.update({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "LOG_LEVEL": "WARNING", **env})
+        self._stderr = (tmp_path / "console.err").open("w+", encoding="utf-8")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            cwd=tmp_path,
+            env=environment,
+        )
+        self.out: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def send(self, text: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(text)
+        self.process.stdin.flush()
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        """Read printed lines until one holds ``text``; fail after ``timeout`` seconds or at the end of output."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self._lines.get(timeout=max(end - time.monotonic(), 0.01))
+            except queue.Empty:
+                break
+            if line is None:
+                raise AssertionError(f"the console ended before printing {text!r}:\n{''.join(self.out)}")
+            self.out.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"{text!r} not printed within {timeout} s:\n{''.join(self.out)}")
+
+    def finish(self, text: str, timeout: float = 60) -> tuple[int, str, str]:
+        """Send the last lines, close the input, and return the exit code, everything printed and stderr."""
+        self.send(text)
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        code = self.process.wait(timeout)
+        self._reader.join(timeout)
+        while (line := self._lines.get_nowait() if not self._lines.empty() else None) is not None:
+            self.out.append(line)
+        self._stderr.seek(0)
+        err = self._stderr.read()
+        self._stderr.close()
+        return code, "".join(self.out), err
 
 
 def test_console_runs_commands_from_a_pipe_and_exits_at_end(tmp_path: Path) -> None:
@@ -85,21 +155,24 @@ def test_check_command_counts_content(tmp_path: Path) -> None:
 
 
 def test_console_runs_a_quiz_answered_by_letter(tmp_path: Path) -> None:
-    script = "/ketamine quiz start questions:2\nb\nb\n/ketamine quiz status\nwait\n"
-    result = run_console(tmp_path, script, QUIZ_SECONDS="1", QUIZ_REVEAL_SECONDS="0.2")
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    """The first question runs its full QUIZ_SECONDS (the shortest allowed); the second is answered as soon as it
+    is printed, and so revealed at once: everyone who played the first has answered it."""
+    console = LiveConsole(tmp_path, QUIZ_SECONDS=str(limits.SECONDS.low), QUIZ_REVEAL_SECONDS="0.2")
+    console.send("/ketamine quiz start questions:2\nb\nb\n")
+    console.wait_for("Question 2/2")
+    code, out, err = console.finish("b\n/ketamine quiz status\nwait\n")
+    assert code == 0, err
     assert "Quiz starting" in out and "Question 1/2" in out and "Question 2/2" in out
-    assert "Locked in: B" in out and "You already answered B" in out
+    assert out.count("Locked in: B") == 2 and "You already answered B" in out
     assert out.count("the answer is") == 2
     assert "Quiz over · results" in out and "you · " in out
-    assert "Traceback" not in out + result.stderr
+    assert "Traceback" not in out + err
 
 
 def test_console_press_n_answers_the_question_printed_last(tmp_path: Path) -> None:
     """The question's buttons say "type `press N`": that works on it, not only on the console's own last reply."""
     script = "/ketamine mechanism\n/ketamine quiz start questions:1\npress 2\n/ketamine mechanism\npress 2\n"
-    result = run_console(tmp_path, script, QUIZ_SECONDS="2", QUIZ_REVEAL_SECONDS="0.2")
+    result = run_console(tmp_path, script)  # leaving never waits for the quiz: its seconds do not matter
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Locked in: B" in out

@@ -13,6 +13,7 @@ import pytest
 
 from bot.storage import migrator
 from bot.storage.connect import open_database
+from bot.storage.database import MigrationBrokeKeys
 from bot.storage.engine import Database, IntegrityError
 from bot.storage.migrator import Migration
 from bot.storage.repositories.meta import MetaRepository
@@ -65,6 +66,23 @@ async def test_failed_migration_leaves_nothing_behind(
             await conn.close()
         tables = {r[0] for r in rows}
     assert tables == set(), "no table of the failed run is left, not even the schema version's"
+
+
+async def test_a_sqlite_migration_that_would_leave_dangling_keys_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite migrates with foreign keys off (a table rebuild needs it) and checks every key before it commits."""
+    real = migrator.available(migrator.SQLITE)
+    orphan = "INSERT INTO quiz_questions (session_id, position, question_id) VALUES (404, 0, 'q');"
+    monkeypatch.setattr(
+        "bot.storage.database.available", lambda *_: [*real, Migration(len(real) + 1, "orphan", orphan)]
+    )
+    settings = make_settings(tmp_path)
+    with pytest.raises(MigrationBrokeKeys, match=r"1 row.*quiz_questions"):
+        await open_database(settings)
+    monkeypatch.undo()
+    with sqlite3.connect(settings.database_path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 0, "nothing of the run is kept"
 
 
 async def test_write_returns_its_rows_once_committed(db: Database) -> None:

@@ -1,7 +1,8 @@
 """Per-server settings: what each one means, its allowed values, and how typed text becomes a value.
 
 Stored as text per (server, key) so adding a setting needs no schema change; this module is the one
-place that knows the keys, their ranges and their defaults.
+place that knows the keys. Their ranges and defaults come from :mod:`bot.core.quiz.limits`, shared with the
+environment settings and the schema, so the model, the parsers and the "allowed" texts cannot disagree.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.errors import InvalidInput
+from bot.core.quiz import limits
+from bot.core.quiz.limits import Range
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -21,15 +24,17 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 class ServerSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    questions: int = Field(default=10, ge=1, le=50)
-    seconds: int = Field(default=20, ge=1, le=600)
-    points: int = Field(default=100, ge=1, le=10000)
-    speed_bonus: bool = True
+    questions: int = Field(default=limits.QUESTIONS.default, ge=limits.QUESTIONS.low, le=limits.QUESTIONS.high)
+    seconds: int = Field(default=limits.SECONDS.default, ge=limits.SECONDS.low, le=limits.SECONDS.high)
+    points: int = Field(default=limits.POINTS.default, ge=limits.POINTS.low, le=limits.POINTS.high)
+    speed_bonus: bool = limits.SPEED_BONUS
     topics: tuple[str, ...] = ()
     """Topic ids in the quiz pool; empty means every topic."""
     daily_time: str = "09:00"
     timezone: str = "UTC"
-    daily_window_hours: int = Field(default=12, ge=1, le=23)
+    daily_window_hours: int = Field(
+        default=limits.DAILY_WINDOW_HOURS.default, ge=limits.DAILY_WINDOW_HOURS.low, le=limits.DAILY_WINDOW_HOURS.high
+    )
 
 
 @dataclass(frozen=True)
@@ -41,14 +46,14 @@ class SettingSpec:
     show: Callable[[object], str] = str
 
 
-def _whole(low: int, high: int) -> Callable[[str, Sequence[str]], object]:
+def _whole(allowed: Range[int]) -> Callable[[str, Sequence[str]], object]:
     def parse(text: str, topics: Sequence[str]) -> object:
         try:
             value = int(text.strip())
         except ValueError:
-            raise InvalidInput(f"Give a whole number from {low} to {high}.") from None
-        if not low <= value <= high:
-            raise InvalidInput(f"{value} is out of range: give a whole number from {low} to {high}.")
+            raise InvalidInput(f"Give a whole number from {allowed.allowed}.") from None
+        if value not in allowed:
+            raise InvalidInput(f"{value} is out of range: give a whole number from {allowed.allowed}.")
         return value
 
     return parse
@@ -103,14 +108,19 @@ def _pool(value: object) -> str:
 SPECS: Mapping[str, SettingSpec] = {
     spec.key: spec
     for spec in (
-        SettingSpec("questions", "Questions per quiz", "1 to 50", _whole(1, 50)),
-        SettingSpec("seconds", "Seconds per question", "5 to 120", _whole(5, 120)),
-        SettingSpec("points", "Points per right answer", "10 to 1000", _whole(10, 1000)),
+        SettingSpec("questions", "Questions per quiz", limits.QUESTIONS.allowed, _whole(limits.QUESTIONS)),
+        SettingSpec("seconds", "Seconds per question", limits.SECONDS.allowed, _whole(limits.SECONDS)),
+        SettingSpec("points", "Points per right answer", limits.POINTS.allowed, _whole(limits.POINTS)),
         SettingSpec("speed_bonus", "Speed bonus", "on or off", _switch, _onoff),
         SettingSpec("topics", "Topics in the quiz pool", "topic ids separated by commas, or all", _topics, _pool),
         SettingSpec("daily_time", "Question of the day at", "HH:MM, 24-hour", _time),
         SettingSpec("timezone", "Time zone", "an IANA name such as Europe/Berlin", _zone),
-        SettingSpec("daily_window_hours", "Question of the day open for (hours)", "1 to 23", _whole(1, 23)),
+        SettingSpec(
+            "daily_window_hours",
+            "Question of the day open for (hours)",
+            limits.DAILY_WINDOW_HOURS.allowed,
+            _whole(limits.DAILY_WINDOW_HOURS),
+        ),
     )
 }
 

@@ -19,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.errors import OperatorError
+from bot.core.words import plural
 from bot.storage.engine import Database as Database
 from bot.storage.engine import Dialect
 from bot.storage.migrator import SchemaTooNew, available
@@ -37,6 +38,10 @@ MIN_SQLITE = (3, 35, 0)
 
 class SQLiteTooOld(OperatorError):
     """Python's sqlite3 module is linked to an SQLite too old for the bot's statements."""
+
+
+class MigrationBrokeKeys(OperatorError):
+    """A migration would leave rows whose foreign keys point at nothing (SQLite checks them before committing)."""
 
 
 class DatabaseUnavailable(OperatorError):
@@ -156,12 +161,26 @@ class SQLiteDatabase:
             return
         script = "\n".join(m.sql for m in pending)
         target = pending[-1].version
+        # Foreign keys off while migrating, as SQLite's documented way of rebuilding a table needs (009): with them
+        # on, dropping a parent table deletes its children's rows (ON DELETE CASCADE). The PRAGMA does nothing
+        # inside a transaction, hence before BEGIN; every key is checked before the one COMMIT instead.
+        await self._conn.execute("PRAGMA foreign_keys=OFF")
         try:
-            await self._conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+            await self._conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};")
+            broken = list(await self._conn.execute_fetchall("PRAGMA foreign_key_check"))
+            if broken:
+                table, rowid, parent, _ = broken[0]
+                raise MigrationBrokeKeys(
+                    f"migrating {self.path} to version {target} would leave {plural(len(broken), 'row')} pointing at rows "
+                    f"that are not there (first: {table} row {rowid} -> {parent}); nothing was changed"
+                )
+            await self._conn.execute("COMMIT")
         except BaseException:
             if self._conn.in_transaction:
                 await self._conn.execute("ROLLBACK")
             raise
+        finally:
+            await self._conn.execute("PRAGMA foreign_keys=ON")
         log.info("database %s migrated from version %d to %d", self.path, current, target)
 
     # Queries -------------------------------------------------------------------------------------

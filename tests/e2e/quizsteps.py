@@ -7,21 +7,36 @@ bot in the test's event loop and one in another process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.core.quiz import limits
 from bot.settings import Settings
 from tests.botkit import CHANNEL_ID, GUILD_ID
 from tests.botkit.inprocess import bot_settings
 from tests.fakediscord import FakeDiscord
+from tests.quizkit import FakeClock
 
 
-def quiz_settings(tmp_path: Path, seconds: int = 2, database_url: str | None = None) -> Settings:
-    """Quick quizzes: two questions of ``seconds`` each, 0.2 s between a reveal and the next question; on SQLite
-    in ``tmp_path``, or on PostgreSQL at ``database_url``."""
+def quiz_settings(
+    tmp_path: Path, seconds: int = limits.SECONDS.low, reveal: float = 0.2, database_url: str | None = None
+) -> Settings:
+    """Two questions of ``seconds`` each (the shortest allowed by default); with a FakeClock pass ``reveal=0``, or
+    the pause after each reveal waits for the clock too. On SQLite in ``tmp_path``, or PostgreSQL at ``database_url``."""
     return bot_settings(
-        tmp_path, quiz_seconds=seconds, quiz_reveal_seconds=0.2, quiz_questions=2, database_url=database_url
+        tmp_path, quiz_seconds=seconds, quiz_reveal_seconds=reveal, quiz_questions=2, database_url=database_url
     )
+
+
+async def past_deadline(
+    fake: FakeDiscord, clock: FakeClock, found: Callable[[], bool], what: str, seconds: int = limits.SECONDS.low
+) -> None:
+    """Move the hand-moved clock past the open question's deadline in one step, then wait for ``found()``: the
+    question runs to its deadline without the test waiting out real seconds. One step, not a clock that keeps
+    running, so the next question's deadline cannot pass before the test answers it, however slow the machine."""
+    await clock.advance(seconds * 1000)
+    await fake.wait_for(found, 10, what)
 
 
 def questions(fake: FakeDiscord, channel: int = CHANNEL_ID) -> list[dict[str, Any]]:
@@ -45,12 +60,14 @@ async def click(fake: FakeDiscord, message: dict[str, Any], custom_id: str, user
     return response
 
 
-async def wait_titles(fake: FakeDiscord, text: str, count: int = 1, timeout: float = 15) -> list[dict[str, Any]]:
-    def found() -> list[dict[str, Any]]:
-        return [m for m in fake.channel_messages(CHANNEL_ID) if m.get("embeds") and text in embed(m).get("title", "")]
+def titled(fake: FakeDiscord, text: str) -> list[dict[str, Any]]:
+    """The channel's messages whose title holds ``text``."""
+    return [m for m in fake.channel_messages(CHANNEL_ID) if m.get("embeds") and text in embed(m).get("title", "")]
 
-    await fake.wait_for(lambda: len(found()) >= count, timeout, f"{count} message(s) titled {text!r}")
-    return found()
+
+async def wait_titles(fake: FakeDiscord, text: str, count: int = 1, timeout: float = 15) -> list[dict[str, Any]]:
+    await fake.wait_for(lambda: len(titled(fake, text)) >= count, timeout, f"{count} message(s) titled {text!r}")
+    return titled(fake, text)
 
 
 async def start(fake: FakeDiscord, user: int = 1, channel: int = CHANNEL_ID, **options: Any) -> dict[str, Any]:

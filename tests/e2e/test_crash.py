@@ -14,6 +14,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from bot.core.quiz import limits
 from bot.storage.connect import open_database
 from tests.botkit import CHANNEL_ID, GUILD_ID
 from tests.botkit.process import BotProcess
@@ -38,9 +39,10 @@ async def test_random_sigkills_lose_nothing(
     rnd = random.Random(seed)
     fake = fake_discord
     fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
+    seconds = str(limits.SECONDS.low)  # after the first, a question is revealed once every member has answered it
     engine = {"DATABASE_URL": database_url} if database_url else {}
     bot = BotProcess(
-        fake, tmp_path, QUIZ_SECONDS="3", QUIZ_QUESTIONS=str(QUESTIONS), QUIZ_REVEAL_SECONDS="0.3", **engine
+        fake, tmp_path, QUIZ_SECONDS=seconds, QUIZ_QUESTIONS=str(QUESTIONS), QUIZ_REVEAL_SECONDS="0.3", **engine
     )
     acknowledged: list[tuple[int, int, int]] = []
     done = asyncio.Event()

@@ -10,8 +10,9 @@ import pytest
 from bot.discord_app.bot import StudyBot
 from tests.botkit import CHANNEL_ID, GUILD_ID
 from tests.botkit.inprocess import running_bot
-from tests.e2e.quizsteps import answer_ids, embed, questions, quiz_settings, start, wait_titles
+from tests.e2e.quizsteps import answer_ids, embed, past_deadline, questions, quiz_settings, start, wait_titles
 from tests.fakediscord import FakeDiscord
+from tests.quizkit import FakeClock
 
 
 @pytest.fixture
@@ -45,8 +46,9 @@ async def test_quiz_goes_on_through_gateway_drops_and_rest_errors(
     fake: FakeDiscord, tmp_path: Path, resume: bool
 ) -> None:
     acked: set[tuple[str, int]] = set()
-    settings = quiz_settings(tmp_path, seconds=2).model_copy(update={"quiz_questions": 3})
-    async with running_bot(fake, settings, bot_class=QuickReidentifyBot) as bot:
+    clock = FakeClock()  # the first question's deadline passes when the test moves it, after the drop
+    settings = quiz_settings(tmp_path, reveal=0).model_copy(update={"quiz_questions": 3})
+    async with running_bot(fake, settings, clock=clock, bot_class=QuickReidentifyBot) as bot:
         await start(fake, questions=3)
         await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")
         first = questions(fake)[0]
@@ -60,9 +62,9 @@ async def test_quiz_goes_on_through_gateway_drops_and_rest_errors(
         fake.fail_next("POST /channels", 500)  # the next question's post fails once; discord.py retries
         fake.fail_next("/callback", 429, count=2, retry_after=0.05)  # two answers are rate limited once each
 
-        await fake.wait_for(
-            lambda: len(questions(fake)) == 1 and questions(fake)[0]["id"] != first["id"], 20, "question 2"
-        )
+        await past_deadline(
+            fake, clock, lambda: len(questions(fake)) == 1 and questions(fake)[0]["id"] != first["id"], "question 2"
+        )  # its post fails once and discord.py retries a second later: the clock stands still meanwhile
         second = questions(fake)[0]
         await answer_all(fake, second, range(1, 4), acked)
         await fake.wait_for(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.quiz import limits
 from tests.botkit import CHANNEL_ID, GUILD_ID
 from tests.botkit.process import BotProcess
 from tests.e2e.quizsteps import answer_ids, embed, questions, wait_titles
@@ -36,7 +37,8 @@ async def answer(fake: FakeDiscord, message: dict[str, Any], user: int) -> None:
 async def test_graceful_shutdown_then_resume(fake_discord: FakeDiscord, tmp_path: Path, signum: signal.Signals) -> None:
     fake = fake_discord
     fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
-    bot = BotProcess(fake, tmp_path, QUIZ_SECONDS="4", QUIZ_QUESTIONS="2", QUIZ_REVEAL_SECONDS="0.2")
+    seconds = str(limits.SECONDS.low)  # the first question's answers must all come in before its deadline
+    bot = BotProcess(fake, tmp_path, QUIZ_SECONDS=seconds, QUIZ_QUESTIONS="2", QUIZ_REVEAL_SECONDS="0.2")
     await bot.start()
     try:
         first = await start_quiz(fake)
@@ -51,6 +53,9 @@ async def test_graceful_shutdown_then_resume(fake_discord: FakeDiscord, tmp_path
 
         await bot.start()
         await answer(fake, first, 4)  # the quiz resumed: the same question still takes answers
+        (second,) = await wait_titles(fake, "Question 2/2", timeout=15)
+        for user in (2, 3, 4):  # everyone who played the first: revealed at once, not at the deadline
+            await answer(fake, second, user)
         await wait_titles(fake, "Quiz over · results", timeout=30)
     finally:
         await bot.close()

@@ -2,6 +2,5 @@
 (``specs``), how a new quiz is made up (``starting``) and the leaderboards (``boards``)."""
 
 from bot.services.quiz.service import QuizDefaults, QuizService, quiz_defaults
-from bot.services.quiz.specs import MAX_QUESTIONS
 
-__all__ = ["MAX_QUESTIONS", "QuizDefaults", "QuizService", "quiz_defaults"]
+__all__ = ["QuizDefaults", "QuizService", "quiz_defaults"]

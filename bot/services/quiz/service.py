@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.core.content.library import ContentModule
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.quiz import limits
 from bot.core.quiz import render as quiz_render
 from bot.core.quiz.aggregate import Quiz
 from bot.core.quiz.errors import (
@@ -46,7 +47,7 @@ from bot.storage.repositories.study import StudyChannel, StudyRepository
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RULES = QuizRules(question_count=10, seconds=20, points=100, speed_bonus=True)
+DEFAULT_RULES = QuizRules(limits.QUESTIONS.default, limits.SECONDS.default, limits.POINTS.default, limits.SPEED_BONUS)
 SAVE_TRIES = 5
 """A stop retried this often when the quiz's runner saved in between (each try reads the quiz again)."""
 
@@ -56,7 +57,7 @@ class QuizDefaults:
     """Defaults until per-server settings exist: questions per quiz, seconds per question, points, bonus."""
 
     rules: QuizRules = DEFAULT_RULES
-    reveal_seconds: float = 5.0
+    reveal_seconds: float = limits.REVEAL_SECONDS.default
 
 
 def quiz_defaults(settings: Settings) -> QuizDefaults:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.content.library import ContentModule
+from bot.core.quiz.limits import QUESTIONS
 from bot.services.catalog import CommandSpec, Handler, OptionSpec, admin_group
-
-MAX_QUESTIONS = 50
 
 
 @dataclass(frozen=True)
@@ -32,10 +31,10 @@ def quiz_specs(module: ContentModule, default_questions: int, handlers: QuizHand
             (
                 OptionSpec(
                     "questions",
-                    f"How many questions (1 to {MAX_QUESTIONS}; default {default_questions})",
+                    f"How many questions ({QUESTIONS.allowed}; default {default_questions})",
                     kind="integer",
-                    min_value=1,
-                    max_value=MAX_QUESTIONS,
+                    min_value=QUESTIONS.low,
+                    max_value=QUESTIONS.high,
                 ),
                 OptionSpec("topic", "Only questions on this topic", choices=topics[:25]),
                 OptionSpec(

@@ -13,9 +13,6 @@ from bot.core.quiz.selection import pick_questions
 from bot.services.catalog import Caller, OptionValue
 from bot.storage.repositories.study import StudyChannel
 
-DAILY_SECONDS = 600
-"""Stored with a question of the day for the record; its closing time comes from the window, not from this."""
-
 
 def new_quiz(
     caller: Caller,
@@ -75,7 +72,9 @@ def new_daily(
         module=module.id,
         topic=topic,
         difficulty=None,
-        rules=QuizRules(1, DAILY_SECONDS, rules.points, rules.speed_bonus),
+        # The closing time comes from the window (closes_ms), not from seconds: the server's seconds are stored
+        # for the record, a value inside the range the schema allows like every other session's.
+        rules=QuizRules(1, rules.seconds, rules.points, rules.speed_bonus),
         seed=seed,
         kind=QuizKind.DAILY,
         closes_ms=closes_ms,
