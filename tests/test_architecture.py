@@ -30,9 +30,21 @@ def files_under(folder: str) -> list[Path]:
 @pytest.mark.parametrize(
     ("folder", "forbidden"),
     [
-        ("core", ("discord", "aiosqlite", "sqlite3", "bot.storage", "bot.services", "bot.discord_app", "bot.console")),
+        (
+            "core",
+            (
+                "discord",
+                "aiosqlite",
+                "sqlite3",
+                "bot.storage",
+                "bot.services",
+                "bot.discord_app",
+                "bot.console",
+                "bot.settings",
+            ),
+        ),
         ("storage", ("discord", "bot.services", "bot.discord_app", "bot.console")),
-        ("services", ("discord", "bot.discord_app", "bot.console")),
+        ("services", ("discord", "bot.discord_app", "bot.console", "bot.settings")),
         ("console", ("discord", "bot.discord_app", "bot.storage")),
         ("discord_app", ("bot.storage", "bot.console")),
     ],

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from bot.core.content.library import ContentLibrary
 from bot.core.words import plural
+from bot.services.config import ServiceSettings
 from bot.services.content import ContentService
 from bot.services.facts import InstallationFacts
-from bot.settings import Settings
 from bot.storage.connect import open_database
 from bot.storage.database import Database
 from bot.storage.repositories.meta import MetaRepository
@@ -20,14 +20,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class App:
-    settings: Settings
+    settings: ServiceSettings
     library: ContentLibrary
     content: ContentService
     db: Database
     facts: InstallationFacts
 
     @classmethod
-    async def open(cls, settings: Settings) -> App:
+    async def open(cls, settings: ServiceSettings) -> App:
         """Load and validate content (off the event loop), then open and migrate the database."""
         library = await asyncio.to_thread(ContentLibrary.load, settings.content_dir)
         content = await asyncio.to_thread(ContentService, library)

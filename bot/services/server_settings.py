@@ -14,7 +14,7 @@ from bot.core.text import Mention, Small, Text, Timestamp, join, text
 from bot.core.words import plural
 from bot.services.catalog import Caller, CommandSpec, OptionSpec, OptionValue, admin_group
 from bot.services.clock import Clock
-from bot.settings import Settings
+from bot.services.config import ServiceSettings
 from bot.storage.database import Database
 from bot.storage.repositories.settings import SettingChange, SettingsRepository
 
@@ -24,7 +24,7 @@ VALUE_CHARS = 80
 """A value in a history line is cut here (a long topic list), so a full page never nears Discord's limits."""
 
 
-def defaults_from(settings: Settings) -> core.ServerSettings:
+def defaults_from(settings: ServiceSettings) -> core.ServerSettings:
     """What a server gets before its admins change anything: the host's QUIZ_* settings."""
     return core.ServerSettings(
         questions=settings.quiz_questions,

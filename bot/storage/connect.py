@@ -6,13 +6,26 @@ imported only for PostgreSQL: an SQLite bot never loads it.
 
 from __future__ import annotations
 
-from bot.settings import Settings
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import SecretStr
+
 from bot.storage.database import SQLiteDatabase
 from bot.storage.engine import Database
 from bot.storage.urls import Location
 
 
-def location(settings: Settings) -> Location:
+class DatabaseSettings(Protocol):
+    """Where the database is, as the settings say (``bot.settings.Settings`` has both)."""
+
+    @property
+    def database_url(self) -> SecretStr | None: ...
+    @property
+    def database_path(self) -> Path: ...
+
+
+def location(settings: DatabaseSettings) -> Location:
     """Where the settings put the database."""
     if settings.database_url is not None:
         return Location(url=settings.database_url.get_secret_value())
@@ -29,6 +42,6 @@ async def open_location(where: Location) -> Database:
     return await SQLiteDatabase.open(where.path)
 
 
-async def open_database(settings: Settings) -> Database:
+async def open_database(settings: DatabaseSettings) -> Database:
     """Open (and migrate) the database the settings name."""
     return await open_location(location(settings))

@@ -32,6 +32,7 @@ from bot.core.words import plural
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionValue
 from bot.services.clock import Clock
+from bot.services.config import ServiceSettings
 from bot.services.publisher import Publisher
 from bot.services.quiz import boards
 from bot.services.quiz.answer_writer import AnswerWriter
@@ -41,7 +42,6 @@ from bot.services.quiz.starting import new_daily, new_quiz
 from bot.services.quiz.unit_of_work import UnitOfWorkFactory, sql_units
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService
-from bot.settings import Settings
 from bot.storage.repositories.answers import AnswerRepository
 from bot.storage.repositories.study import StudyChannel, StudyRepository
 
@@ -60,7 +60,7 @@ class QuizDefaults:
     reveal_seconds: float = limits.REVEAL_SECONDS.default
 
 
-def quiz_defaults(settings: Settings) -> QuizDefaults:
+def quiz_defaults(settings: ServiceSettings) -> QuizDefaults:
     rules = QuizRules(settings.quiz_questions, settings.quiz_seconds, settings.quiz_points, settings.quiz_speed_bonus)
     return QuizDefaults(rules=rules, reveal_seconds=settings.quiz_reveal_seconds)
 
