@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT
-from tests.helpers import cli
+from tests.helpers import cli, copy_content
 
 ENV_EXAMPLE = PROJECT_ROOT / "deploy" / ".env.example"
 
@@ -179,9 +179,7 @@ def test_leaving_the_console_never_waits_for_a_quiz_and_the_quiz_resumes(tmp_pat
 def test_question_of_the_day_does_not_hold_the_console_and_an_admin_closes_it(tmp_path: Path) -> None:
     env = {"LOG_LEVEL": "WARNING"}
     slot = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
-    setup = (
-        f"/ketamine-admin studygroup add channel:#console daily:on\n/ketamine-admin settings set setting:daily_time value:{slot}\n"
-    )
+    setup = f"/ketamine-admin studygroup add channel:#console daily:on\n/ketamine-admin settings set setting:daily_time value:{slot}\n"
     assert cli(tmp_path, stdin=setup, env=env, timeout=30).returncode == 0
     posted = cli(tmp_path, stdin="/ketamine mechanism\n", env=env, timeout=30)  # the day's post is due at start
     assert posted.returncode == 0, posted.stderr
@@ -207,3 +205,19 @@ def test_console_exports_go_to_the_data_folder_and_never_overwrite(tmp_path: Pat
     saved = sorted(p.name for p in (tmp_path / "exports").iterdir())
     assert saved == ["ketamine-study-bot-1-2.json", "ketamine-study-bot-1.json"]
     assert not list(tmp_path.glob("*.json")), "nothing is written into the working folder"
+
+
+def test_quit_leaves_at_once_and_says_what_is_kept(tmp_path: Path) -> None:
+    script = "/ketamine quiz start questions:3\nquit\n/ketamine mechanism\n"
+    result = cli(tmp_path, stdin=script, env={"LOG_LEVEL": "WARNING"}, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "Saved: 1 running quiz" in result.stdout
+    assert "Mechanism" not in result.stdout, "nothing after quit runs"
+
+
+def test_check_warns_about_a_module_without_questions(tmp_path: Path) -> None:
+    content = copy_content(tmp_path)
+    (content / "ketamine" / "questions.yaml").unlink()
+    result = cli(tmp_path, "check", env={"CONTENT_DIR": str(content)})
+    assert "ketamine has no quiz questions" in result.stderr and "questions.yaml" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -43,11 +43,11 @@ def stored_answers(bot: StudyBot) -> Any:
 
 @pytest.mark.parametrize("resume", [True, False], ids=["resume", "reidentify"])
 async def test_quiz_goes_on_through_gateway_drops_and_rest_errors(
-    fake: FakeDiscord, tmp_path: Path, resume: bool
+    fake: FakeDiscord, tmp_path: Path, resume: bool, database_url: str | None
 ) -> None:
     acked: set[tuple[str, int]] = set()
     clock = FakeClock()  # the first question's deadline passes when the test moves it, after the drop
-    settings = quiz_settings(tmp_path, reveal=0).model_copy(update={"quiz_questions": 3})
+    settings = quiz_settings(tmp_path, reveal=0, database_url=database_url).model_copy(update={"quiz_questions": 3})
     async with running_bot(fake, settings, clock=clock, bot_class=QuickReidentifyBot) as bot:
         await start(fake, questions=3)
         await fake.wait_for(lambda: len(questions(fake)) == 1, 10, "first question")

@@ -123,11 +123,13 @@ def assert_answered_once(handle: InteractionHandle, what: str) -> dict[str, Any]
 
 
 async def test_hostile_clicks_and_options_each_get_one_answer_or_are_ignored(
-    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture, database_url: str | None
 ) -> None:
     caplog.set_level(logging.WARNING)
     rng = random.Random(20261124)
-    settings = bot_settings(tmp_path, quiz_seconds=60, quiz_questions=2, quiz_reveal_seconds=0.2)
+    settings = bot_settings(
+        tmp_path, quiz_seconds=60, quiz_questions=2, quiz_reveal_seconds=0.2, database_url=database_url
+    )
     async with running_bot(fake, settings):
         # A quiz in each server: this server's answer ids to mangle, and the other server's to replay here.
         quizzes: dict[int, list[str]] = {}
