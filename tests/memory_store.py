@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Self
 
 from bot.core.quiz.aggregate import Quiz
 from bot.core.quiz.errors import AlreadyAnswered, AlreadyPosted, ChannelBusy, QuestionClosed, StaleQuiz
-from bot.core.quiz.model import AskedQuestion, NewSession, QuizKind, QuizSession, StoredAnswer
+from bot.core.quiz.model import AskedQuestion, QuizKind, QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
-from bot.services.quiz.unit_of_work import UnitOfWorkFactory
+from bot.services.quiz.unit_of_work import UnitOfWorkFactory, UnitOfWorkScope
 from bot.storage.repositories.answers import LeaderRow
-from bot.storage.repositories.quiz import Added
+from bot.storage.repositories.quiz import Added, StagedQuizChanges
 
 
 @dataclass
@@ -34,26 +32,10 @@ class QuizData:
     next_id: int = 1
 
 
-class MemoryQuizzes:
+class MemoryQuizzes(StagedQuizChanges):
     def __init__(self, data: QuizData) -> None:
+        super().__init__()
         self._data = data
-        self._added: list[Added] = []
-        self._saved: list[tuple[Quiz, Quiz | None]] = []
-        self._results: list[tuple[int, int]] = []
-
-    def add(self, new: NewSession, question_ids: Sequence[str], now_ms: int) -> Added:
-        added = Added(new, tuple(question_ids), now_ms)
-        self._added.append(added)
-        return added
-
-    def save(self, quiz: Quiz, before: Quiz | None = None) -> None:
-        self._saved.append((quiz, before))
-
-    def results_posted(self, session_id: int, message_id: int) -> None:
-        self._results.append((session_id, message_id))
-
-    def discard(self) -> None:
-        self._added, self._saved, self._results = [], [], []
 
     def flush(self) -> None:
         """All or nothing, as one transaction: every rule is checked before anything changes."""
@@ -279,7 +261,7 @@ class MemoryAnswers:
         return sorted(mine, key=lambda a: (a.answered_ms, a.session_id, a.position))
 
 
-class MemoryUnitOfWork:
+class MemoryUnitOfWork(UnitOfWorkScope):
     def __init__(self, data: QuizData) -> None:
         self._quizzes = MemoryQuizzes(data)
         self._answers = MemoryAnswers(data)
@@ -291,14 +273,6 @@ class MemoryUnitOfWork:
     @property
     def answers(self) -> MemoryAnswers:
         return self._answers
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        await self.rollback()
 
     async def commit(self) -> None:
         try:

@@ -13,6 +13,7 @@ in-memory fake that passes the same contract tests.
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self
@@ -73,12 +74,8 @@ class QuizUnitOfWork(Protocol):
 UnitOfWorkFactory = Callable[[], QuizUnitOfWork]
 
 
-class SqlUnitOfWork:
-    def __init__(self, db: Database, writer: AnswerWriter) -> None:
-        self._db = db
-        self._writer = writer
-        self.quizzes = QuizRepository(db)
-        self.answers = AnswerRepository(db)
+class UnitOfWorkScope(ABC):
+    """``async with`` for a unit of work: leaving the block drops whatever was staged and not committed."""
 
     async def __aenter__(self) -> Self:
         return self
@@ -87,6 +84,18 @@ class SqlUnitOfWork:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         await self.rollback()
+
+    @abstractmethod
+    async def rollback(self) -> None:
+        """Drop what was staged (each unit of work knows what it holds)."""
+
+
+class SqlUnitOfWork(UnitOfWorkScope):
+    def __init__(self, db: Database, writer: AnswerWriter) -> None:
+        self._db = db
+        self._writer = writer
+        self.quizzes = QuizRepository(db)
+        self.answers = AnswerRepository(db)
 
     async def commit(self) -> None:
         await write_staged(self._db, self.quizzes, self.answers)

@@ -52,17 +52,14 @@ class Added:
     session: QuizSession | None = None
 
 
-class QuizRepository:
-    """Reads go to the database at once; ``add``, ``save`` and ``results_posted`` wait for the unit of work's
-    commit, which writes them all in one transaction (``flush``)."""
+class StagedQuizChanges:
+    """What a unit of work has staged for its commit: new quizzes, saved quizzes, posted results. Every quiz store
+    (this module's, the tests' in-memory one) stages alike and differs only in how its commit writes them."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self) -> None:
         self._added: list[Added] = []
         self._saved: list[tuple[Quiz, Quiz | None]] = []
         self._results: list[tuple[int, int]] = []
-
-    # Staged changes ------------------------------------------------------------------------------
 
     def add(self, new: NewSession, question_ids: Sequence[str], now_ms: int) -> Added:
         added = Added(new, tuple(question_ids), now_ms)
@@ -79,6 +76,19 @@ class QuizRepository:
 
     def discard(self) -> None:
         self._added, self._saved, self._results = [], [], []
+
+    @property
+    def added(self) -> list[Added]:
+        return list(self._added)
+
+
+class QuizRepository(StagedQuizChanges):
+    """Reads go to the database at once; ``add``, ``save`` and ``results_posted`` wait for the unit of work's
+    commit, which writes them all in one transaction (``flush``)."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self._db = db
 
     async def flush(self, conn: Connection) -> Callable[[], None]:
         """Write the staged changes on ``conn`` (inside the commit's transaction); return what to apply to the
@@ -107,10 +117,6 @@ class QuizRepository:
             return AlreadyPosted(new.channel_id, new.daily_day)
         running = await self.running_in_channel(new.channel_id, new.kind)
         return None if running is None else ChannelBusy(running)
-
-    @property
-    def added(self) -> list[Added]:
-        return list(self._added)
 
     # Reading ------------------------------------------------------------------------------------
 
