@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.botkit.process import BARE_BOT, STUDY_BOT, BotProcess
+from tests.botkit.process import BARE_BOT, STUDY_BOT, BotCommand, BotProcess
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -21,6 +22,24 @@ STUDY = dataclasses.replace(
     # QUIZ_SECONDS=600 (the maximum): the question stays open through every answer click of a run.
     env={**STUDY_BOT.env, "LOG_LEVEL": "WARNING", "QUIZ_SECONDS": "600"},
 )
+ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+"""The study bot's database engines, by the key the results use."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One kind of bot process: the bare bot, or the study bot on one engine (its key: ``study.sqlite``)."""
+
+    key: str
+    label: str
+    command: BotCommand
+    engine: str | None = None
+
+
+def subject(command: BotCommand, engine: str | None = None) -> Subject:
+    if engine is None:
+        return Subject(command.key, command.label, command)
+    return Subject(f"{command.key}.{engine}", f"{command.label}, {ENGINES[engine]}", command, engine)
 
 
 def status_kib(process: BotProcess, key: str) -> int:
