@@ -80,6 +80,11 @@ class QuizRepository:
     def discard(self) -> None:
         self._added, self._saved, self._results = [], [], []
 
+    @property
+    def staged(self) -> bool:
+        """Whether a commit has anything of this repository's to write."""
+        return bool(self._added or self._saved or self._results)
+
     async def flush(self, conn: Connection) -> Callable[[], None]:
         """Write the staged changes on ``conn`` (inside the commit's transaction); return what to apply to the
         loaded objects once that transaction has committed (new versions, the created sessions)."""
@@ -246,7 +251,14 @@ async def _update_quiz(conn: Connection, quiz: Quiz, before: Quiz | None) -> Non
 
 async def write_staged(db: Database, quizzes: QuizRepository, answers: AnswerRepository) -> None:
     """A unit of work's commit: every staged change of both repositories in one transaction. A unique rule
-    broken by a new quiz becomes the domain's reason (ChannelBusy, AlreadyPosted)."""
+    broken by a new quiz becomes the domain's reason (ChannelBusy, AlreadyPosted).
+
+    With nothing staged there is no transaction. An answer click stages nothing here (its answer goes through the
+    answer writer), and an empty transaction would cost each click two round trips on the write lock, queued
+    behind the writer's batches and holding up the next one.
+    """
+    if not quizzes.staged and not answers.names_staged:
+        return
     added = quizzes.added
     try:
         async with db.transaction() as conn:
