@@ -83,11 +83,13 @@ class Outcome:
     """Interactions never sent because the run hit its time limit."""
     bot_cpu: float = 0.0
     """CPU seconds the bot process used during the run (user + system)."""
+    db_cpu: float = 0.0
+    """CPU seconds the database server used during the run (PostgreSQL; 0 on SQLite, which runs in the bot)."""
     fake_cpu: float = 0.0
     """CPU seconds this process (the fake Discord and the load generator) used during the run."""
     other_cpu: float = 0.0
     """CPU seconds the rest of the machine used during the run (other processes, and kernel time not charged
-    to either process): a noise indicator; near 0 on a quiet machine."""
+    to any of the above): a noise indicator; near 0 on a quiet machine."""
     examples: list[str] = field(default_factory=list)
 
     @property
@@ -135,6 +137,7 @@ async def drive(
     time_limit: float,
     cpu_seconds: Callable[[], float],
     first: int = 0,
+    db_cpu_seconds: Callable[[], float] = lambda: 0.0,
 ) -> Outcome:
     """Send interactions ``first .. first+count-1`` with at most ``inflight`` unanswered at any time.
 
@@ -147,6 +150,7 @@ async def drive(
     errors_before = len(fake.errors)
     unknown_before = len(fake.unknown_routes)
     cpu_before = cpu_seconds()
+    db_before = db_cpu_seconds()
     own_before = time.process_time()
     machine_before = machine_busy_seconds()
     started = loop.time()
@@ -185,8 +189,10 @@ async def drive(
         await asyncio.gather(*(one(first + i) for i in range(count)))
     outcome.wall = finished - started
     outcome.bot_cpu = cpu_seconds() - cpu_before
+    outcome.db_cpu = db_cpu_seconds() - db_before
     outcome.fake_cpu = time.process_time() - own_before
-    outcome.other_cpu = max(0.0, machine_busy_seconds() - machine_before - outcome.bot_cpu - outcome.fake_cpu)
+    ours = outcome.bot_cpu + outcome.db_cpu + outcome.fake_cpu
+    outcome.other_cpu = max(0.0, machine_busy_seconds() - machine_before - ours)
     new_errors = [e for e in fake.errors[errors_before:] if not e.path.endswith("/callback")]
     unknown = fake.unknown_routes[unknown_before:]
     outcome.http_errors = len(new_errors) + len(unknown)

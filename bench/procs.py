@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.quiz.limits import SECONDS
-from tests.botkit.process import BARE_BOT, STUDY_BOT, BotProcess
+from tests.botkit.process import BARE_BOT, STUDY_BOT, BotCommand, BotProcess
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -23,6 +24,24 @@ STUDY = dataclasses.replace(
     # open through that run's clicks (seconds at the usual rates; see README, "What runs").
     env={**STUDY_BOT.env, "LOG_LEVEL": "WARNING", "QUIZ_SECONDS": str(SECONDS.high)},
 )
+ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+"""The study bot's database engines, by the key the results use."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One kind of bot process: the bare bot, or the study bot on one engine (its key: ``study.sqlite``)."""
+
+    key: str
+    label: str
+    command: BotCommand
+    engine: str | None = None
+
+
+def subject(command: BotCommand, engine: str | None = None) -> Subject:
+    if engine is None:
+        return Subject(command.key, command.label, command)
+    return Subject(f"{command.key}.{engine}", f"{command.label}, {ENGINES[engine]}", command, engine)
 
 
 def status_kib(process: BotProcess, key: str) -> int:

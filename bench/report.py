@@ -1,4 +1,8 @@
-"""The printed report: three rich tables made from the same document that is written as JSON."""
+"""The printed report: rich tables made from the same document that is written as JSON.
+
+Four tables: every measured case; the study bot against its controls, one column group per engine side by side
+(the figures issue 11's targets are about); the processes (memory, start-up); the targets.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from bench.procs import ENGINES
+from bench.workloads import case_key
 
 NOISY = 0.15
 """Other CPU use (CPU-seconds per second) during a run above which the report warns that figures are noisy."""
@@ -23,60 +30,98 @@ def _verdict(passed: bool) -> str:
     return "[bold green]PASS[/]" if passed else "[bold red]FAIL[/]"
 
 
+def _bot(entry: dict[str, Any]) -> str:
+    return "bare" if entry["engine"] is None else f"study, {ENGINES[entry['engine']]}"
+
+
 def print_report(document: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    settings = document["settings"]
-    targets = {t["key"]: t for t in document["targets"]}
+    console.print(interactions_table(document))
+    console.print(controls_table(document))
+    console.print(processes_table(document))
+    console.print(targets_table(document))
+    print_notes(document, console)
 
-    load = Table(
+
+def interactions_table(document: dict[str, Any]) -> Table:
+    settings = document["settings"]
+    table = Table(
         title=(
-            f"Interactions: {settings['count']} per run after {settings['warmup']} warm-up, "
-            f"{settings['inflight']} in flight; {settings['statistic']}"
+            f"Interactions: {settings['count']} per run after {settings['warmup']} warm-up; {settings['statistic']}; "
+            "latency in ms, CPU in ms per interaction"
         ),
         title_justify="left",
     )
-    for column in ("workload", "bot", "per s", "p50 ms", "p95 ms", "p99 ms", "fail", "bot CPU ms/op", "fake CPU ms/op"):
-        load.add_column(column, justify="left" if column in ("workload", "bot") else "right")
-    load.add_column("p50 vs no-op", justify="right")
-    load.add_column("per s vs no-op", justify="right")
-    load.add_column("target", justify="left")
-    rules = {"topic": ("topic_p50", "topic_throughput"), "search": ("search_p50",), "answer": ("answer_p50",)}
-    for key, entry in document["interactions"].items():
+    columns = ("workload", "bot", "in flight", "per s", "p50", "p95", "p99", "fail", "bot CPU", "db CPU", "fake CPU")
+    for column in (*columns, "p50 vs no-op", "per s vs no-op"):
+        wide = column in ("workload", "bot")
+        table.add_column(column, justify="left" if wide else "right", no_wrap=wide)
+    for entry in document["interactions"].values():
         figures = entry["median"]
-        verdicts = [targets[t] for t in rules.get(key, ())]
-        default = {"noop": "baseline", "static": "control", "click": "control"}.get(key, "")
-        target_text = ", ".join(f"{_rule(t)} {_verdict(t['pass'])}" for t in verdicts) or default
-        load.add_row(
+        baseline = entry is document["interactions"].get(document["baseline"])
+        table.add_row(
             entry["label"],
-            entry["bot"],
+            _bot(entry),
+            str(entry["inflight"]),
             _f(figures["throughput_per_s"], 0),
             _f(figures["p50_ms"]),
             _f(figures["p95_ms"]),
             _f(figures["p99_ms"]),
             str(entry["failures"]),
             _f(figures["bot_cpu_ms_per_interaction"], 2),
+            _f(figures["db_cpu_ms_per_interaction"], 2) if entry["engine"] == "postgresql" else "–",
             _f(figures["fake_cpu_ms_per_interaction"], 2),
-            _f(entry.get("p50_ratio"), 2, "×") if key != "noop" else "1.00×",
-            _f(entry.get("throughput_ratio"), 2, "×") if key != "noop" else "1.00×",
-            target_text,
+            "1.00×" if baseline else _f(entry.get("p50_ratio"), 2, "×"),
+            "1.00×" if baseline else _f(entry.get("throughput_ratio"), 2, "×"),
         )
-    console.print(load)
-    for entry in document["interactions"].values():
-        if entry.get("control") is None:
-            continue
-        control = document["interactions"][entry["control"]]
-        console.print(
-            f"The study bot's own share of {entry['label']}, against {control['label']}: "
-            f"p50 {_f(entry['p50_ratio_vs_control'], 2, '×')}, "
-            f"throughput {_f(entry['throughput_ratio_vs_control'], 2, '×')}, "
-            f"bot CPU per interaction {_f(entry['bot_cpu_ratio_vs_control'], 2, '×')}."
-        )
+    return table
 
-    bare, study = document["processes"]["bare"], document["processes"]["study"]
+
+def controls_table(document: dict[str, Any]) -> Table:
+    """Each study-bot workload that has a control, per engine: p50, throughput and bot CPU as ratios to it."""
+    interactions = document["interactions"]
+    targets = {(t["key"], t["engine"]): t for t in document["targets"]}
+    engines = document["settings"]["engines"]
+    table = Table(
+        title="The study bot against its controls (the bare bot doing the same Discord work with nothing behind it)",
+        title_justify="left",
+    )
+    table.add_column("study bot vs control", justify="left", no_wrap=True)
+    table.add_column("in flight", justify="right")
+    table.add_column("target", justify="left", no_wrap=True)
+    for engine in engines:
+        for column in ("p50", "per s", "bot CPU", "result"):
+            table.add_column(f"{ENGINES[engine]}\n{column}", justify="right")
+    rows = {(e["workload"], e["inflight"]): e for e in interactions.values() if e.get("control")}
+    for (workload, inflight), first in rows.items():
+        control = interactions[first["control"]]["label"].removesuffix(" (control)")
+        suffix = "" if workload == "topic" else f"@{inflight}"
+        cells = [f"{first['label']} vs {control}", str(inflight), ""]
+        for engine in engines:
+            entry = interactions.get(case_key(workload, engine, inflight), {})
+            rules = [targets.get((f"{workload}_{name}_vs_control{suffix}", engine)) for name in ("p50", "throughput")]
+            known = [t for t in rules if t is not None]
+            cells[2] = cells[2] or ", ".join(_rule(t) for t in known)
+            cells += [
+                _f(entry.get("p50_ratio_vs_control"), 2, "×"),
+                _f(entry.get("throughput_ratio_vs_control"), 2, "×"),
+                _f(entry.get("bot_cpu_ratio_vs_control"), 2, "×"),
+                _verdict(all(t["pass"] for t in known)) if known else "",
+            ]
+        table.add_row(*cells)
+    return table
+
+
+def processes_table(document: dict[str, Any]) -> Table:
+    settings, processes = document["settings"], document["processes"]
+    targets = {t["key"]: t for t in document["targets"] if t["engine"] == "sqlite"}
     guilds = settings["guilds"]
-    memory = Table(title=f"Processes: memory and start-up; {settings['statistic']}", title_justify="left")
-    for column in ("figure", "bare bot", "study bot", "study vs bare", "target"):
-        memory.add_column(column, justify="left" if column in ("figure", "target") else "right")
+    others = [key for key in processes if key not in ("bare", "study.sqlite")]
+    table = Table(title=f"Processes: memory and start-up; {settings['statistic']}", title_justify="left")
+    for column in ("figure", "bare bot", "study, SQLite", "study vs bare", "target"):
+        table.add_column(column, justify="left" if column in ("figure", "target") else "right")
+    for key in others:
+        table.add_column(f"study, {ENGINES[key.split('.', 1)[1]]}", justify="right")
     rows = (
         ("resident memory after the first answer", "rss_mib", 1, " MiB", "memory"),
         (f"resident memory with {guilds:,} more servers", "rss_many_guilds_mib", 1, " MiB", None),
@@ -85,34 +130,57 @@ def print_report(document: dict[str, Any], console: Console | None = None) -> No
         ("start-up: spawn to first answer", "startup_s", 2, " s", "startup"),
         (f"start-up with {guilds:,} more servers", "startup_many_guilds_s", 2, " s", None),
     )
+    bare, study = processes.get("bare", {}), processes.get("study.sqlite", {})
     for label, key, digits, unit, target_key in rows:
         ratio = verdict = ""
-        if target_key is not None:
-            target = targets[target_key]
+        target = targets.get(target_key or "")
+        if target is not None:
             signed = target_key == "startup"  # the start-up target is a difference, the others ratios
             ratio = _f(target["measured"], 2, " s" if signed else "×", signed=signed)
             verdict = f"{_rule(target)} {_verdict(target['pass'])}"
-        memory.add_row(label, _f(bare[key], digits, unit), _f(study[key], digits, unit), ratio, verdict)
-    console.print(memory)
+        more = [_f(processes[other].get(key), digits, unit) for other in others]
+        table.add_row(label, _f(bare.get(key), digits, unit), _f(study.get(key), digits, unit), ratio, verdict, *more)
+    return table
 
-    summary = Table(title="Targets", title_justify="left")
-    for column in ("target", "measured", "limit", "result"):
-        summary.add_column(column, justify="left" if column == "target" else "right")
+
+def targets_table(document: dict[str, Any]) -> Table:
+    table = Table(title="Targets", title_justify="left")
+    for column in ("target", "engine", "measured", "limit", "result"):
+        table.add_column(column, justify="left" if column in ("target", "engine") else "right")
     for target in document["targets"]:
         digits = 0 if target["key"] == "failures" else 2
-        summary.add_row(
+        table.add_row(
             target["what"],
+            ENGINES.get(target["engine"] or "", "all"),
             _f(target["measured"], digits, target["unit"] if target["unit"] != "s" else " s"),
             _rule(target),
             _verdict(target["pass"]),
         )
-    console.print(summary)
-    console.print(f"{document['targets_met']} of {document['targets_total']} targets met.")
+    return table
+
+
+def print_notes(document: dict[str, Any], console: Console) -> None:
+    """Targets met per engine, a busy machine, what PostgreSQL was, and errors the bots logged."""
+    counts: dict[str, list[bool]] = {}
+    for target in document["targets"]:
+        counts.setdefault(target["engine"] or "sqlite", []).append(target["pass"])
+    console.print(
+        "; ".join(
+            f"{ENGINES[engine]}: {sum(passed)} of {len(passed)} targets met"
+            + (" (the control targets)" if engine != "sqlite" else "")
+            for engine, passed in counts.items()
+        )
+        + "."
+    )
+    postgresql = document["environment"].get("postgresql")
+    if postgresql:
+        console.print(f"PostgreSQL: {postgresql}", markup=False)
     busy = document["noise"]["max_other_cpu_share"]
     if busy is not None and busy > NOISY:
         console.print(
             f"[yellow]The machine was busy with other work during at least one run (up to {busy:.2f} CPU-seconds per "
-            "second besides the bot and the fake): figures are noisier than usual; run again on a quiet machine.[/]"
+            "second besides the bot, its database and the fake): figures are noisier than usual; run again on a "
+            "quiet machine.[/]"
         )
     phases = {
         "log_problems_load_runs": "during the load runs",

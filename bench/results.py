@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.load import Outcome, median
+from bench.targets import make_targets
+from bench.workloads import case_key
 
 KIB_PER_MIB = 1024
 CONTROLS = {"topic": "static", "answer": "click"}
@@ -30,16 +32,29 @@ class StartRun:
 
 
 @dataclass(frozen=True)
-class WorkloadInfo:
-    key: str
+class CaseInfo:
+    """One measured case: a workload, on the study bot's ``engine`` (None: the bare bot), at ``inflight``."""
+
+    workload: str
     label: str
     bot: str
+    engine: str | None
+    inflight: int
+
+    @property
+    def key(self) -> str:
+        return case_key(self.workload, self.engine, self.inflight)
+
+    @property
+    def process(self) -> str:
+        """The results key of the process it runs in: ``bare``, ``study.sqlite``..."""
+        return self.bot if self.engine is None else f"{self.bot}.{self.engine}"
 
 
 @dataclass
 class Results:
     settings: dict[str, Any]
-    workloads: list[WorkloadInfo]
+    cases: list[CaseInfo]
     environment: dict[str, Any] = field(default_factory=dict)
     measured: dict[str, list[Outcome]] = field(default_factory=dict)
     warmups: dict[str, list[Outcome]] = field(default_factory=dict)
@@ -57,33 +72,6 @@ class Results:
         self.many_guilds.setdefault(bot, []).append(run)
 
 
-@dataclass(frozen=True)
-class Target:
-    key: str
-    what: str
-    measured: float
-    limit: float
-    unit: str
-    at_most: bool = True
-
-    @property
-    def passed(self) -> bool:
-        if math.isnan(self.measured):
-            return False
-        return self.measured <= self.limit if self.at_most else self.measured >= self.limit
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "what": self.what,
-            "measured": _clean(self.measured),
-            "limit": self.limit,
-            "unit": self.unit,
-            "rule": "at most" if self.at_most else "at least",
-            "pass": self.passed,
-        }
-
-
 def _clean(value: float, digits: int = 4) -> float | None:
     return None if math.isnan(value) else round(value, digits)
 
@@ -98,6 +86,7 @@ def _run_json(outcome: Outcome, warmup: Outcome) -> dict[str, Any]:
         "p99_ms": _clean(outcome.percentile(99) * 1000, 2),
         "max_ms": _clean(max(outcome.latencies, default=math.nan) * 1000, 2),
         "bot_cpu_ms_per_interaction": _clean(outcome.bot_cpu * 1000 / outcome.done if outcome.done else math.nan, 3),
+        "db_cpu_ms_per_interaction": _clean(outcome.db_cpu * 1000 / outcome.done if outcome.done else math.nan, 3),
         "fake_cpu_ms_per_interaction": _clean(outcome.fake_cpu * 1000 / outcome.done if outcome.done else math.nan, 3),
         "other_cpu_share": _clean(outcome.other_cpu / outcome.wall if outcome.wall else math.nan, 3),
         "failures": outcome.failures,
@@ -115,83 +104,55 @@ def _median_of(runs: list[dict[str, Any]], key: str) -> float:
     return median([math.nan if r[key] is None else float(r[key]) for r in runs])
 
 
+FIGURES = (
+    "throughput_per_s",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "bot_cpu_ms_per_interaction",
+    "db_cpu_ms_per_interaction",
+    "fake_cpu_ms_per_interaction",
+)
+
+
 def summarise(results: Results) -> dict[str, Any]:
     interactions: dict[str, Any] = {}
-    for info in results.workloads:
+    for info in results.cases:
         runs = [
             _run_json(m, w) for m, w in zip(results.measured.get(info.key, []), results.warmups[info.key], strict=True)
         ]
-        figures = {
-            key: _clean(_median_of(runs, key), 3)
-            for key in (
-                "throughput_per_s",
-                "p50_ms",
-                "p95_ms",
-                "p99_ms",
-                "bot_cpu_ms_per_interaction",
-                "fake_cpu_ms_per_interaction",
-            )
-        }
         interactions[info.key] = {
+            "workload": info.workload,
             "label": info.label,
             "bot": info.bot,
-            "median": figures,
+            "engine": info.engine,
+            "inflight": info.inflight,
+            "median": {key: _clean(_median_of(runs, key), 3) for key in FIGURES},
             "failures": sum(r["failures"] + r["warmup_failures"] for r in runs),
             "runs": runs,
         }
-    for key, control_key in CONTROLS.items():
+    for entry in interactions.values():
+        control_workload = CONTROLS.get(entry["workload"])
+        if control_workload is None:
+            continue
+        control_key = case_key(control_workload, None, entry["inflight"])
         control = interactions.get(control_key, {}).get("median", {})
-        if key not in interactions or not control:
+        if not control:
             continue
-        entry, figures = interactions[key], interactions[key]["median"]
         entry["control"] = control_key
-        entry["p50_ratio_vs_control"] = _ratio(figures["p50_ms"], control.get("p50_ms"))
-        entry["throughput_ratio_vs_control"] = _ratio(figures["throughput_per_s"], control.get("throughput_per_s"))
-        entry["bot_cpu_ratio_vs_control"] = _ratio(
-            figures["bot_cpu_ms_per_interaction"], control.get("bot_cpu_ms_per_interaction")
-        )
-    base = interactions.get("noop", {}).get("median", {})
+        for name, figure in _RATIOS.items():
+            entry[f"{name}_ratio_vs_control"] = _ratio(entry["median"][figure], control.get(figure))
+    noop_key = case_key("noop", None, int(results.settings["inflight"]))
+    base = interactions.get(noop_key, {}).get("median", {})
     for key, entry in interactions.items():
-        if key == "noop":
-            continue
-        entry["p50_ratio"] = _ratio(entry["median"]["p50_ms"], base.get("p50_ms"))
-        entry["throughput_ratio"] = _ratio(entry["median"]["throughput_per_s"], base.get("throughput_per_s"))
-        entry["bot_cpu_ratio"] = _ratio(
-            entry["median"]["bot_cpu_ms_per_interaction"], base.get("bot_cpu_ms_per_interaction")
-        )
+        if key == noop_key or entry["inflight"] != int(results.settings["inflight"]):
+            continue  # a ratio to the no-op only at the same number in flight
+        entry["baseline"] = noop_key
+        for name, figure in _RATIOS.items():
+            entry[f"{name}_ratio"] = _ratio(entry["median"][figure], base.get(figure))
 
     guilds = int(results.settings["guilds"])
-    processes: dict[str, Any] = {}
-    for bot in ("bare", "study"):
-        starts = results.starts.get(bot, [])
-        many = results.many_guilds.get(bot, [])
-        rss = median([s.rss_kib / KIB_PER_MIB for s in starts])
-        rss_many = median([s.rss_kib / KIB_PER_MIB for s in many])
-        processes[bot] = {
-            "startup_s": _clean(median([s.startup for s in starts]), 3),
-            "rss_mib": _clean(rss, 2),
-            "peak_rss_mib": _clean(median([s.hwm_kib / KIB_PER_MIB for s in starts]), 2),
-            "rss_after_load_mib": _clean(
-                median([s.rss_after_load_kib / KIB_PER_MIB for s in starts if s.rss_after_load_kib is not None]), 2
-            ),
-            "rss_many_guilds_mib": _clean(rss_many, 2),
-            "per_guild_kib": _clean((rss_many - rss) * KIB_PER_MIB / guilds, 3),
-            "startup_many_guilds_s": _clean(median([s.startup for s in many]), 3),
-            "runs": [
-                {
-                    "startup_s": round(s.startup, 3),
-                    "rss_kib": s.rss_kib,
-                    "peak_rss_kib": s.hwm_kib,
-                    "rss_after_load_kib": s.rss_after_load_kib,
-                }
-                for s in starts
-            ],
-            "many_guilds_runs": [
-                {"startup_s": round(s.startup, 3), "rss_kib": s.rss_kib, "peak_rss_kib": s.hwm_kib} for s in many
-            ],
-            "log_problems_load_runs": _distinct(line for s in starts for line in s.log_problems),
-            "log_problems_memory_runs": _distinct(line for s in many for line in s.log_problems),
-        }
+    processes = {bot: _process(results.starts[bot], results.many_guilds.get(bot, []), guilds) for bot in results.starts}
 
     shares = [
         r["other_cpu_share"] for e in interactions.values() for r in e["runs"] if r["other_cpu_share"] is not None
@@ -200,16 +161,51 @@ def summarise(results: Results) -> dict[str, Any]:
         "max_other_cpu_share": max(shares, default=None),
         "note": "CPU-seconds per second used by the rest of the machine during a workload run (1.0 = one core)",
     }
-    targets = make_targets(interactions, processes)
+    targets = make_targets(interactions, processes, results.settings)
     return {
         "environment": results.environment,
         "settings": results.settings | {"statistic": f"median of {results.settings['repeats']} run(s)"},
         "interactions": interactions,
         "processes": processes,
+        "baseline": noop_key,
         "noise": noise,
         "targets": [t.as_json() for t in targets],
         "targets_met": sum(t.passed for t in targets),
         "targets_total": len(targets),
+    }
+
+
+_RATIOS = {"p50": "p50_ms", "throughput": "throughput_per_s", "bot_cpu": "bot_cpu_ms_per_interaction"}
+"""Ratio name -> the median figure it divides, for the ratios to the no-op and to the control."""
+
+
+def _process(starts: list[StartRun], many: list[StartRun], guilds: int) -> dict[str, Any]:
+    rss = median([s.rss_kib / KIB_PER_MIB for s in starts])
+    rss_many = median([s.rss_kib / KIB_PER_MIB for s in many])
+    return {
+        "startup_s": _clean(median([s.startup for s in starts]), 3),
+        "rss_mib": _clean(rss, 2),
+        "peak_rss_mib": _clean(median([s.hwm_kib / KIB_PER_MIB for s in starts]), 2),
+        "rss_after_load_mib": _clean(
+            median([s.rss_after_load_kib / KIB_PER_MIB for s in starts if s.rss_after_load_kib is not None]), 2
+        ),
+        "rss_many_guilds_mib": _clean(rss_many, 2),
+        "per_guild_kib": _clean((rss_many - rss) * KIB_PER_MIB / guilds, 3),
+        "startup_many_guilds_s": _clean(median([s.startup for s in many]), 3),
+        "runs": [
+            {
+                "startup_s": round(s.startup, 3),
+                "rss_kib": s.rss_kib,
+                "peak_rss_kib": s.hwm_kib,
+                "rss_after_load_kib": s.rss_after_load_kib,
+            }
+            for s in starts
+        ],
+        "many_guilds_runs": [
+            {"startup_s": round(s.startup, 3), "rss_kib": s.rss_kib, "peak_rss_kib": s.hwm_kib} for s in many
+        ],
+        "log_problems_load_runs": _distinct(line for s in starts for line in s.log_problems),
+        "log_problems_memory_runs": _distinct(line for s in many for line in s.log_problems),
     }
 
 
@@ -222,47 +218,3 @@ def _ratio(value: float | None, base: float | None) -> float | None:
     if value is None or base is None or base == 0:
         return None
     return round(value / base, 3)
-
-
-def _num(value: float | None) -> float:
-    return math.nan if value is None else float(value)
-
-
-def make_targets(interactions: dict[str, Any], processes: dict[str, Any]) -> list[Target]:
-    def entry(key: str, field_name: str) -> float:
-        return _num(interactions.get(key, {}).get(field_name))
-
-    bare, study = processes["bare"], processes["study"]
-    failures = sum(int(e["failures"]) for e in interactions.values())
-    return [
-        Target("topic_p50", "topic command p50 latency vs no-op", entry("topic", "p50_ratio"), 1.10, "×"),
-        Target(
-            "topic_throughput",
-            "topic command throughput vs no-op",
-            entry("topic", "throughput_ratio"),
-            0.90,
-            "×",
-            at_most=False,
-        ),
-        Target("search_p50", "search p50 latency vs no-op", entry("search", "p50_ratio"), 1.20, "×"),
-        Target("answer_p50", "answer click p50 latency vs no-op", entry("answer", "p50_ratio"), 1.50, "×"),
-        Target("failures", "failures at 64 in flight (every workload and run)", float(failures), 0, ""),
-        Target("memory", "memory after start-up vs bare bot", _ratio_f(study["rss_mib"], bare["rss_mib"]), 1.30, "×"),
-        Target(
-            "per_guild",
-            "memory per server vs bare bot",
-            _ratio_f(study["per_guild_kib"], bare["per_guild_kib"]),
-            1.0 + PER_GUILD_MARGIN,
-            "×",
-        ),
-        Target("startup", "start-up time over bare bot", _num(study["startup_s"]) - _num(bare["startup_s"]), 1.0, "s"),
-    ]
-
-
-PER_GUILD_MARGIN = 0.0
-"""Allowed excess of the study bot's memory per server over the bare bot's (the target: no worse)."""
-
-
-def _ratio_f(value: float | None, base: float | None) -> float:
-    ratio = _ratio(value, base)
-    return math.nan if ratio is None else ratio

@@ -6,7 +6,6 @@ See bench/README.md for what each figure means.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import dataclasses
@@ -15,7 +14,6 @@ import functools
 import json
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,77 +27,18 @@ if __package__ in (None, ""):  # ``python bench/run.py``: make the repository im
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import JSON, REPLY_TIMEOUT, BenchFake, Check, Outcome, Send, drive, wait_quiet
-from bench.procs import BARE, STUDY, cpu_seconds, log_problems, rss_kib, status_kib
+from bench.options import ROOT, Options, parse_args
+from bench.pg import BenchPostgres, postgres_for_bench
+from bench.procs import BARE, ENGINES, STUDY, Subject, cpu_seconds, log_problems, rss_kib, status_kib, subject
 from bench.report import print_report
-from bench.results import Results, StartRun, WorkloadInfo, summarise
+from bench.results import CaseInfo, Results, StartRun, summarise
 from bench.workloads import PROBES, WORKLOADS, Workload, check_answer, command_sender, start_quiz, workload_sender
 from tests.botkit import CHANNEL_ID, GUILD_ID
-from tests.botkit.process import BotCommand, BotProcess
+from tests.botkit.process import BotProcess
 from tests.fakediscord import install_network_guard
 
-ROOT = Path(__file__).resolve().parent.parent
 MANY_GUILDS_FIRST_ID = 10_000_000
 START_TIMEOUT = 90.0
-
-
-@dataclass(frozen=True)
-class Options:
-    count: int
-    warmup: int
-    inflight: int
-    repeats: int
-    guilds: int
-    time_limit: float
-    quiet_wait: float
-    output: Path
-    quick: bool
-    profile: Path | None = None
-
-
-def parse_args(argv: Sequence[str] | None) -> Options:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench",
-        description="Benchmark the study bot against a bare discord.py bot through the project's fake Discord.",
-    )
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 200 per workload, 1 run, 1000 guilds")
-    parser.add_argument("--count", type=int, help="measured interactions per workload (default 2000; quick 200)")
-    parser.add_argument("--warmup", type=int, help="interactions sent first and not counted (default 200; quick 50)")
-    parser.add_argument("--inflight", type=int, default=64, help="interactions in flight at once (default 64)")
-    parser.add_argument("--repeats", type=int, help="runs of everything; the median is reported (default 3)")
-    parser.add_argument("--guilds", type=int, help="guilds for the memory-per-guild runs (default 10000)")
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per workload run (default 60)")
-    parser.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=30.0,
-        help="before each bot process, wait up to this many seconds for other work on the machine to stop (0: never)",
-    )
-    parser.add_argument("--output", type=Path, default=ROOT / "bench-results" / "latest.json", help="JSON file")
-    parser.add_argument(
-        "--profile",
-        type=Path,
-        metavar="DIR",
-        help="sample each bot with py-spy during every measured run; collapsed stacks go to DIR (figures are slower)",
-    )
-    args = parser.parse_args(argv)
-    quick = bool(args.quick)
-    options = Options(
-        count=args.count if args.count is not None else (200 if quick else 2000),
-        warmup=args.warmup if args.warmup is not None else (50 if quick else 200),
-        inflight=args.inflight,
-        repeats=args.repeats if args.repeats is not None else (1 if quick else 3),
-        guilds=args.guilds if args.guilds is not None else (1000 if quick else 10_000),
-        time_limit=args.time_limit,
-        quiet_wait=args.quiet_wait,
-        output=args.output,
-        quick=quick,
-        profile=args.profile,
-    )
-    if options.count < 1 or options.inflight < 1 or options.repeats < 1 or options.warmup < 0 or options.guilds < 1:
-        parser.error("--count, --inflight, --repeats and --guilds must be at least 1, --warmup at least 0")
-    if options.profile is not None and shutil.which("py-spy") is None:
-        parser.error("--profile needs py-spy on PATH: pip install py-spy (it is not one of the project's dependencies)")
-    return options
 
 
 def say(text: str) -> None:
@@ -109,18 +48,31 @@ def say(text: str) -> None:
 # -- one bot process ----------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Case:
+    workload: Workload
+    info: CaseInfo
+    channel_id: int
+    """Where its clicks go: each pass of answer clicks in a process has a quiz (a question) of its own."""
+
+
 @contextlib.asynccontextmanager
 async def bot_session(
-    kind: BotCommand, extra_guilds: int, deadline: float
+    kind: Subject, options: Options, pg: BenchPostgres | None, extra_guilds: int, deadline: float
 ) -> AsyncIterator[tuple[BenchFake, BotProcess]]:
-    """A fresh fake Discord (one server with one channel, plus ``extra_guilds`` more) and a started bot process."""
+    """A fresh fake Discord (one server with a channel per pass of clicks, plus ``extra_guilds`` more servers), a
+    fresh database (a new SQLite file, or a new PostgreSQL database) and a started bot process."""
+    settings = {"DISCORD_TOKEN": "bench-token"}
+    if kind.engine == "postgresql":
+        assert pg is not None
+        settings["DATABASE_URL"] = await pg.database_url()
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind.key}-") as tmp:
         fake = BenchFake(interaction_deadline=deadline)
         async with fake:
-            fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
+            fake.add_guild(GUILD_ID, channels=[CHANNEL_ID + i for i in range(len(options.click_inflight))])
             for i in range(extra_guilds):
                 fake.add_guild(MANY_GUILDS_FIRST_ID + i, name=f"Server {i}")
-            process = BotProcess(fake, Path(tmp), kind, DISCORD_TOKEN="bench-token")
+            process = BotProcess(fake, Path(tmp), kind.command, **settings)
             try:
                 await process.start(wait=False)  # the start-up is timed from here to the first answer
                 yield fake, process
@@ -147,27 +99,31 @@ async def first_answer(fake: BenchFake, process: BotProcess, send: Send, check: 
 
 
 # -- workloads ----------------------------------------------------------------------------------------------------
-async def run_workload(
-    fake: BenchFake, process: BotProcess, workload: Workload, options: Options
+async def run_case(
+    fake: BenchFake, process: BotProcess, case: Case, options: Options, pg: BenchPostgres | None
 ) -> tuple[Outcome, Outcome]:
     """Warm-up (not counted), then the measured run."""
-    send, check = await workload_sender(fake, workload, options.warmup + options.count)
-    limit, cpu = options.time_limit, functools.partial(cpu_seconds, process)
-    warm = await drive(fake, send, check, options.warmup, options.inflight, limit, cpu, first=0)
-    async with profiled(process, workload, options):
-        measured = await drive(fake, send, check, options.count, options.inflight, limit, cpu, first=options.warmup)
+    send, check = await workload_sender(fake, case.workload, options.warmup + options.count, case.channel_id)
+    limit, inflight = options.time_limit, case.info.inflight
+    cpu = functools.partial(cpu_seconds, process)
+    db_cpu = pg.cpu_seconds if pg is not None and case.info.engine == "postgresql" else (lambda: 0.0)
+    warm = await drive(fake, send, check, options.warmup, inflight, limit, cpu, first=0, db_cpu_seconds=db_cpu)
+    async with profiled(process, case.info.key, options):
+        measured = await drive(
+            fake, send, check, options.count, inflight, limit, cpu, first=options.warmup, db_cpu_seconds=db_cpu
+        )
     return warm, measured
 
 
 @contextlib.asynccontextmanager
-async def profiled(process: BotProcess, workload: Workload, options: Options) -> AsyncIterator[None]:
+async def profiled(process: BotProcess, name: str, options: Options) -> AsyncIterator[None]:
     """With ``--profile``, sample the bot process with py-spy while the block runs (raw collapsed stacks)."""
     if options.profile is None:
         yield
         return
     options.profile.mkdir(parents=True, exist_ok=True)
-    runs = len(list(options.profile.glob(f"{workload.key}-*.txt")))
-    output = options.profile / f"{workload.key}-{runs + 1}.txt"
+    runs = len(list(options.profile.glob(f"{name}-*.txt")))
+    output = options.profile / f"{name}-{runs + 1}.txt"
     spy = await asyncio.create_subprocess_exec(
         "py-spy", "record", "--pid", str(process.pid), "--rate", "1000", "--gil", "--format", "raw", "--output", str(output),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
@@ -187,31 +143,42 @@ async def profiled(process: BotProcess, workload: Workload, options: Options) ->
 # -- the whole benchmark ------------------------------------------------------------------------------------------
 
 
-async def load_runs(kind: BotCommand, options: Options, results: Results, repeat: int) -> None:
-    probe_name, probe_options, probe_check = PROBES[kind.key]
+def plan(options: Options, kind: Subject) -> list[Case]:
+    """What runs in one process of ``kind``, in order: its workloads, the click ones once per ``--click-inflight``."""
+    cases: list[Case] = []
+    for workload in WORKLOADS:
+        if workload.bot != kind.command.key:
+            continue
+        passes = options.click_inflight if workload.clicks else (options.inflight,)
+        for index, inflight in enumerate(passes):
+            info = CaseInfo(workload.key, workload.label, workload.bot, kind.engine, inflight)
+            cases.append(Case(workload, info, CHANNEL_ID + index))
+    return cases
+
+
+async def load_runs(kind: Subject, options: Options, pg: BenchPostgres | None, results: Results, repeat: int) -> None:
+    probe_name, probe_options, probe_check = PROBES[kind.command.key]
     await wait_quiet(options.quiet_wait)
-    async with bot_session(kind, 0, deadline=3.0) as (fake, process):
+    async with bot_session(kind, options, pg, 0, deadline=3.0) as (fake, process):
         start, _ = await first_answer(fake, process, command_sender(fake, probe_name, probe_options), probe_check)
         say(f"  run {repeat + 1}: {kind.label} answered after {start.startup:.2f} s, {start.rss_kib / 1024:.1f} MiB")
-        for workload in WORKLOADS:
-            if workload.bot != kind.key:
-                continue
-            warm, outcome = await run_workload(fake, process, workload, options)
+        for case in plan(options, kind):
+            warm, outcome = await run_case(fake, process, case, options, pg)
             say(
-                f"    {workload.label}: {outcome.throughput:.0f}/s, p50 {outcome.percentile(50) * 1000:.1f} ms, "
-                f"failures {outcome.failures + warm.failures}"
+                f"    {case.workload.label}, {case.info.inflight} in flight: {outcome.throughput:.0f}/s, "
+                f"p50 {outcome.percentile(50) * 1000:.1f} ms, failures {outcome.failures + warm.failures}"
             )
-            results.add_load(workload.key, outcome, warm)
+            results.add_load(case.info.key, outcome, warm)
         start.rss_after_load_kib = rss_kib(process)
         start.log_problems = log_problems((await process.stop()).output)
         results.add_start(kind.key, start)
 
 
-async def memory_runs(kind: BotCommand, options: Options, results: Results, repeat: int) -> None:
-    probe_name, probe_options, probe_check = PROBES[kind.key]
+async def memory_runs(kind: Subject, options: Options, results: Results, repeat: int) -> None:
+    probe_name, probe_options, probe_check = PROBES[kind.command.key]
     await wait_quiet(options.quiet_wait)
     # A generous interaction deadline: the first interaction waits behind every GUILD_CREATE on the websocket.
-    async with bot_session(kind, options.guilds, deadline=120.0) as (fake, process):
+    async with bot_session(kind, options, None, options.guilds, deadline=120.0) as (fake, process):
         start, _ = await first_answer(fake, process, command_sender(fake, probe_name, probe_options), probe_check)
         start.log_problems = log_problems((await process.stop()).output)
     say(
@@ -221,55 +188,70 @@ async def memory_runs(kind: BotCommand, options: Options, results: Results, repe
     results.add_many_guilds(kind.key, start)
 
 
-async def warm_start(kind: BotCommand) -> JSON:
-    """One start that is not measured: fills the OS file cache and writes .pyc files, for both bots alike.
+async def warm_start(kind: Subject, options: Options, pg: BenchPostgres | None) -> JSON:
+    """One start that is not measured: fills the OS file cache and writes .pyc files, for every bot alike.
 
     Returns what the bare bot's controls replay: the data of the first interaction's callback (for the study bot,
     its /ketamine mechanism reply, which /static sends) and, for the study bot, a quiz question it posted and its
     answer to a click on it (``question`` and ``click_reply``, which /question and its buttons send).
     """
-    probe_name, probe_options, probe_check = PROBES[kind.key]
-    async with bot_session(kind, 0, deadline=3.0) as (fake, process):
+    probe_name, probe_options, probe_check = PROBES[kind.command.key]
+    async with bot_session(kind, options, pg, 0, deadline=3.0) as (fake, process):
         _, callback = await first_answer(fake, process, command_sender(fake, probe_name, probe_options), probe_check)
         captured: JSON = dict(callback.get("data") or {})
-        if kind.key == STUDY.key:
+        if kind.command.key == STUDY.key:
             message, buttons = await start_quiz(fake)
             click = await fake.settled(await fake.click(message, buttons[0], member=fake.make_member(8, "warm-up")))
             if click.callback is None or check_answer(click.callback) is not None:
-                raise RuntimeError(f"study bot: the warm-up answer click failed: {click.rejected_callbacks}")
+                raise RuntimeError(f"{kind.label}: the warm-up answer click failed: {click.rejected_callbacks}")
             captured["question"] = {k: message.get(k) for k in ("embeds", "components")}
             captured["click_reply"] = click.callback.get("data") or {}
     return captured
 
 
 async def benchmark(options: Options, scratch: Path) -> Results:
-    settings = {
-        "count": options.count,
-        "warmup": options.warmup,
-        "inflight": options.inflight,
-        "repeats": options.repeats,
-        "guilds": options.guilds,
-        "time_limit_s": options.time_limit,
-        "quick": options.quick,
-    }
-    results = Results(settings, [WorkloadInfo(w.key, w.label, w.bot) for w in WORKLOADS])
-    say(
-        f"bench: {options.count} interactions per workload after {options.warmup} warm-up, {options.inflight} in "
-        f"flight, {options.repeats} run(s) of each, median reported; {os.cpu_count()} CPUs"
-    )
-    reply = await warm_start(STUDY)
-    reply_file = scratch / "static-reply.json"
-    reply_file.write_text(json.dumps(reply))
-    bare = dataclasses.replace(BARE, env={**BARE.env, "BENCH_STATIC_REPLY": str(reply_file)})
-    await warm_start(bare)
-    say("interactions (one process per bot per run, bots one at a time, order alternating):")
-    for repeat in range(options.repeats):
-        for kind in (bare, STUDY) if repeat % 2 == 0 else (STUDY, bare):
-            await load_runs(kind, options, results, repeat)
-    say(f"memory with {options.guilds} more servers announced before the bot connects:")
-    for repeat in range(options.repeats):
-        for kind in (bare, STUDY) if repeat % 2 == 0 else (STUDY, bare):
-            await memory_runs(kind, options, results, repeat)
+    with postgres_for_bench() if "postgresql" in options.engines else contextlib.nullcontext("") as pg:
+        engines = [e for e in options.engines if e != "postgresql" or isinstance(pg, BenchPostgres)]
+        server = pg if isinstance(pg, BenchPostgres) else None
+        if pg and not server:
+            say(f"{pg}; running SQLite only")
+        settings = {
+            "count": options.count,
+            "warmup": options.warmup,
+            "inflight": options.inflight,
+            "click_inflight": list(options.click_inflight),
+            "engines": engines,
+            "repeats": options.repeats,
+            "guilds": options.guilds,
+            "time_limit_s": options.time_limit,
+            "quick": options.quick,
+        }
+        studies = [subject(STUDY, engine) for engine in engines]
+        bare = subject(BARE)
+        results = Results(settings, [case.info for kind in (bare, *studies) for case in plan(options, kind)])
+        results.environment["postgresql"] = server.version if server else (pg or "not asked for")
+        clicks = ", ".join(map(str, options.click_inflight))
+        say(
+            f"bench: {options.count} interactions per workload after {options.warmup} warm-up, {options.inflight} in "
+            f"flight (answer clicks: {clicks}), study bot on {', '.join(ENGINES[e] for e in engines)}; "
+            f"{options.repeats} run(s) of each, median reported; {os.cpu_count()} CPUs"
+        )
+        reply = await warm_start(studies[0], options, server)
+        for study in studies[1:]:
+            await warm_start(study, options, server)
+        reply_file = scratch / "static-reply.json"
+        reply_file.write_text(json.dumps(reply))
+        bare_command = dataclasses.replace(BARE, env={**BARE.env, "BENCH_STATIC_REPLY": str(reply_file)})
+        bare = dataclasses.replace(bare, command=bare_command)
+        await warm_start(bare, options, server)
+        say("interactions (one process per bot per run, bots one at a time, order alternating):")
+        for repeat in range(options.repeats):
+            for kind in [bare, *studies][:: 1 if repeat % 2 == 0 else -1]:
+                await load_runs(kind, options, server, results, repeat)
+        say(f"memory with {options.guilds} more servers announced before the bot connects (study bot on SQLite):")
+        for repeat in range(options.repeats):
+            for kind in (bare, studies[0]) if repeat % 2 == 0 else (studies[0], bare):
+                await memory_runs(kind, options, results, repeat)
     return results
 
 
@@ -300,7 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Every step has its own time limit; this only guarantees that the script ends whatever happens.
     per_workload = 2 * (options.time_limit + REPLY_TIMEOUT + 5)
     per_process = START_TIMEOUT + options.quiet_wait + 15
-    budget = options.repeats * (4 * per_process + len(WORKLOADS) * per_workload + 240) + 2 * per_process + 60
+    bots = 1 + len(options.engines)  # the bare bot, the study bot on each engine
+    cases = bots * (2 + len(options.click_inflight))  # each bot's two other workloads, and a pass per click count
+    processes = options.repeats * (bots + 2) + bots  # load runs and memory runs per repeat; the warm starts
+    budget = processes * per_process + options.repeats * (cases * per_workload + 240) + 180  # 180: PostgreSQL
 
     async def bounded() -> Results:
         with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
@@ -312,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = asyncio.run(bounded())
     except KeyboardInterrupt:
         return 130
-    results.environment = environment() | {"load_average_at_start": load_before}
+    results.environment = environment() | results.environment | {"load_average_at_start": load_before}
     document = summarise(results)
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")

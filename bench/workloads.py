@@ -20,15 +20,22 @@ class Workload:
     key: str
     label: str
     bot: str
+    clicks: bool = False
+    """An answer click or its control: measured at each ``--click-inflight``, each pass on a question of its own."""
+
+
+def case_key(workload: str, engine: str | None, inflight: int) -> str:
+    """``noop@64``, ``click@32``, ``topic.sqlite@64``, ``answer.postgresql@32``."""
+    return f"{workload}{'' if engine is None else '.' + engine}@{inflight}"
 
 
 WORKLOADS = (
-    Workload("noop", "/noop (bare bot)", BARE.key),
-    Workload("static", "/static (bare bot, the /ketamine mechanism reply)", BARE.key),
-    Workload("click", "answer click (bare bot, the quiz's question and reply)", BARE.key),
+    Workload("noop", "/noop", BARE.key),
+    Workload("static", "/static (control)", BARE.key),
+    Workload("click", "answer click (control)", BARE.key, clicks=True),
     Workload("topic", "/ketamine mechanism", STUDY.key),
     Workload("search", "/ketamine search query:norketamine", STUDY.key),
-    Workload("answer", "quiz answer click", STUDY.key),
+    Workload("answer", "quiz answer click", STUDY.key, clicks=True),
 )
 
 
@@ -69,15 +76,19 @@ PROBES: dict[str, tuple[str, JSON | None, Check]] = {
 }
 
 
-async def start_quiz(fake: BenchFake) -> tuple[JSON, list[str]]:
-    """Start a quiz in the channel and wait for its first question; return the message and its answer buttons."""
-    handle = await fake.invoke("ketamine quiz start", member=fake.make_member(7, "bencher"))
+async def start_quiz(fake: BenchFake, channel_id: int = CHANNEL_ID) -> tuple[JSON, list[str]]:
+    """Start a quiz in the channel and wait for its first question; return the message and its answer buttons.
+
+    One quiz per channel: a second pass of answer clicks in the same process uses another channel, since the
+    first quiz's question stays open (``QUIZ_SECONDS=600``).
+    """
+    handle = await fake.invoke("ketamine quiz start", channel_id=channel_id, member=fake.make_member(7, "bencher"))
     record = await fake.settled(handle)
     if record.callback is None or embed_title(record.callback) != "Quiz starting":
         raise RuntimeError(f"quiz start failed: {record.callback or record.rejected_callbacks}")
 
     def question() -> JSON | None:
-        for message in fake.channel_messages(CHANNEL_ID, include_ephemeral=False):
+        for message in fake.channel_messages(channel_id, include_ephemeral=False):
             if answer_buttons(message):
                 return message
         return None
@@ -88,9 +99,9 @@ async def start_quiz(fake: BenchFake) -> tuple[JSON, list[str]]:
     return message, answer_buttons(message)
 
 
-async def post_question(fake: BenchFake) -> tuple[JSON, list[str]]:
+async def post_question(fake: BenchFake, channel_id: int = CHANNEL_ID) -> tuple[JSON, list[str]]:
     """The bare bot's control for answer clicks: it posts the study bot's question, with the same buttons."""
-    handle = await fake.invoke("question", member=fake.make_member(7, "bencher"))
+    handle = await fake.invoke("question", channel_id=channel_id, member=fake.make_member(7, "bencher"))
     await fake.settled(handle)
     message = handle.message
     if message is None or not answer_buttons(message):
@@ -105,9 +116,12 @@ def answer_buttons(message: JSON) -> list[str]:
     return [i for i in ids if i.startswith("ksb:qa:")]
 
 
-async def workload_sender(fake: BenchFake, workload: Workload, count: int) -> tuple[Send, Check]:
+async def workload_sender(
+    fake: BenchFake, workload: Workload, count: int, channel_id: int = CHANNEL_ID
+) -> tuple[Send, Check]:
     """How to send interaction ``i`` of ``workload`` (``count`` of them) and check its answer. Each answer click
-    comes from a different member: a second click by the same member is not a write."""
+    comes from a different member: a second click by the same member is not a write. Clicks go to a question
+    posted in ``channel_id``."""
     if workload.key == "noop":
         return command_sender(fake, "noop"), check_noop
     if workload.key == "static":
@@ -116,7 +130,7 @@ async def workload_sender(fake: BenchFake, workload: Workload, count: int) -> tu
         return command_sender(fake, "ketamine mechanism"), check_topic
     if workload.key == "search":
         return command_sender(fake, "ketamine search", {"query": "norketamine"}), check_search
-    message, buttons = await (post_question(fake) if workload.key == "click" else start_quiz(fake))
+    message, buttons = await (post_question if workload.key == "click" else start_quiz)(fake, channel_id)
     members = [fake.make_member(100_000 + i, f"player{i}") for i in range(count)]
 
     async def click(i: int) -> InteractionHandle:

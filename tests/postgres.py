@@ -1,10 +1,10 @@
 """A throwaway PostgreSQL server for the test run: one per session, a fresh database per test.
 
 It listens on a unix socket in its own temporary folder only (``listen_addresses=''``: no TCP port, nothing
-another machine could reach), runs without fsync (its data dies with it), and is stopped by its PID. A small
-watchdog process holds a pipe to this one: when the test run ends in any way (a finished session, Ctrl-C, a
-pytest-timeout ``os._exit``, SIGKILL) the pipe closes, and the watchdog stops the server and removes its folder,
-so nothing is ever left running.
+another machine could reach), runs without fsync (its data dies with it; the benchmark asks for a durable one),
+and is stopped by its PID. A small watchdog process holds a pipe to this one: when the test run ends in any way
+(a finished session, Ctrl-C, a pytest-timeout ``os._exit``, SIGKILL) the pipe closes, and the watchdog stops the
+server and removes its folder, so nothing is ever left running.
 
 ``initdb`` refuses to run as root; as root the server runs as the ``postgres`` user (``runuser``).
 """
@@ -59,10 +59,16 @@ def _version(name: str) -> tuple[int, ...]:
 
 
 class PostgresServer:
-    """One running server; ``url(name)`` reaches a database on it, ``create_database`` makes a fresh one."""
+    """One running server; ``url(name)`` reaches a database on it, ``create_database`` makes a fresh one.
 
-    def __init__(self, binaries: Path) -> None:
+    ``durable=True`` keeps PostgreSQL's own defaults (fsync, synchronous commit, full-page writes): the benchmark
+    compares acknowledged-after-commit writes with SQLite's ``synchronous=FULL``, so both must reach the disk.
+    The tests leave them off, as their data dies with the server anyway.
+    """
+
+    def __init__(self, binaries: Path, *, durable: bool = False) -> None:
         self.binaries = binaries
+        self.durable = durable
         # /tmp rather than a long TMPDIR: the socket's path must fit in 107 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="ksb-pg-", dir="/tmp" if Path("/tmp").is_dir() else None))
         self.data = self.root / "data"
@@ -90,10 +96,9 @@ class PostgresServer:
             str(self.binaries / "initdb"), "-D", str(self.data), "--no-sync", "--auth=trust", "--username=postgres",
             "--encoding=UTF8", "--locale=C", "--no-instructions",
         )  # fmt: skip
-        options = (
-            f"-c listen_addresses='' -k {self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
-        )
+        options = f"-c listen_addresses='' -k {self.root} -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log = self.root / "server.log"
         self._run(
             str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-w", "-s", "-o", options, "start"

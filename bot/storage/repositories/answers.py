@@ -146,6 +146,11 @@ class AnswerRepository:
     def discard_names(self) -> None:
         self._names = []
 
+    @property
+    def names_staged(self) -> bool:
+        """Whether display names wait for the unit of work's commit."""
+        return bool(self._names)
+
     async def flush(self, conn: Connection) -> None:
         for row in self._names:
             await conn.execute(_UPSERT_MEMBER, row)

@@ -81,6 +81,11 @@ class StagedQuizChanges:
     def added(self) -> list[Added]:
         return list(self._added)
 
+    @property
+    def staged(self) -> bool:
+        """Whether a commit has anything of this store's to write."""
+        return bool(self._added or self._saved or self._results)
+
 
 class QuizRepository(StagedQuizChanges):
     """Reads go to the database at once; ``add``, ``save`` and ``results_posted`` wait for the unit of work's
@@ -252,7 +257,14 @@ async def _update_quiz(conn: Connection, quiz: Quiz, before: Quiz | None) -> Non
 
 async def write_staged(db: Database, quizzes: QuizRepository, answers: AnswerRepository) -> None:
     """A unit of work's commit: every staged change of both repositories in one transaction. A unique rule
-    broken by a new quiz becomes the domain's reason (ChannelBusy, AlreadyPosted)."""
+    broken by a new quiz becomes the domain's reason (ChannelBusy, AlreadyPosted).
+
+    With nothing staged there is no transaction. An answer click stages nothing here (its answer goes through the
+    answer writer), and an empty transaction would cost each click two round trips on the write lock, queued
+    behind the writer's batches and holding up the next one.
+    """
+    if not quizzes.staged and not answers.names_staged:
+        return
     added = quizzes.added
     try:
         async with db.transaction() as conn:
