@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed
-from bot.core.quiz.model import NewSession, QuizRules, QuizSession, StoredAnswer
+from bot.core.quiz.model import QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
 from bot.services.clock import SystemClock
 from bot.services.quiz.answer_writer import AnswerWriter
@@ -19,46 +19,19 @@ from bot.storage.database import SQLiteDatabase
 from bot.storage.engine import Database
 from bot.storage.repositories import answers as answer_repository
 from bot.storage.repositories.answers import AnswerRepository
+from tests.quizstore_steps import GUILD, change, create
 from tests.servicekit import DatabaseDouble
-
-GUILD = 1
 
 
 async def _asking(db: Database, channel_id: int) -> QuizSession:
     """A quiz asking its first question, stored through the SQL unit of work."""
-    new = NewSession(
-        guild_id=GUILD,
-        channel_id=channel_id,
-        starter_id=7,
-        module="ketamine",
-        topic=None,
-        difficulty=None,
-        rules=QuizRules(question_count=2, seconds=30, points=10, speed_bonus=False),
-        seed=1,
-    )
     units = sql_units(db, _writer(db))
-    async with units() as uow:
-        added = uow.quizzes.add(new, ["q1", "q2"], now_ms=1_000)
-        await uow.commit()
-    assert added.session is not None
-    async with units() as uow:
-        quiz = await uow.quizzes.load(added.session.id)
-        assert quiz is not None
-        before = quiz.snapshot()
-        quiz.ask_next(now_ms=1_000)
-        uow.quizzes.save(quiz, before)
-        await uow.commit()
-    return quiz.session
+    session = await create(units, channel_id)
+    return (await change(units, session.id, "ask", 1_000)).session
 
 
 async def _reveal(db: Database, session: QuizSession, now_ms: int) -> None:
-    async with sql_units(db, _writer(db))() as uow:
-        quiz = await uow.quizzes.load(session.id)
-        assert quiz is not None
-        before = quiz.snapshot()
-        quiz.reveal(now_ms)
-        uow.quizzes.save(quiz, before)
-        await uow.commit()
+    await change(sql_units(db, _writer(db)), session.id, "reveal", now_ms)
 
 
 def _answer(session: QuizSession, user_id: int, choice: int, position: int = 0) -> StoredAnswer:

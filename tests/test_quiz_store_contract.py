@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.quiz.aggregate import Quiz
 from bot.core.quiz.errors import AlreadyAnswered, AlreadyPosted, ChannelBusy, QuestionClosed, StaleQuiz
-from bot.core.quiz.model import NewSession, QuizKind, QuizRules, QuizSession, StoredAnswer
+from bot.core.quiz.model import QuizKind, StoredAnswer
 from bot.core.quiz.state import QuizState
 from bot.services.clock import SystemClock
 from bot.services.quiz.answer_writer import AnswerWriter
@@ -21,9 +20,7 @@ from bot.storage.connect import open_database
 from bot.storage.repositories.answers import AnswerRepository
 from tests.helpers import make_settings
 from tests.memory_store import memory_units
-
-GUILD, CHANNEL = 1, 100
-RULES = QuizRules(question_count=2, seconds=30, points=10, speed_bonus=False)
+from tests.quizstore_steps import CHANNEL, GUILD, answer, change, create, new_quiz
 
 
 @pytest.fixture(params=["sqlite", "postgres", "memory"])
@@ -45,60 +42,6 @@ async def units(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         await db.close()
         if server is not None:
             await server.release_database(name)
-
-
-def new_quiz(channel: int = CHANNEL, *, day: str | None = None) -> NewSession:
-    return NewSession(
-        guild_id=GUILD,
-        channel_id=channel,
-        starter_id=7,
-        module="ketamine",
-        topic=None,
-        difficulty=None,
-        rules=RULES,
-        seed=1,
-        kind=QuizKind.DAILY if day else QuizKind.QUIZ,
-        closes_ms=86_000_000 if day else None,
-        daily_day=day,
-    )
-
-
-async def create(units: UnitOfWorkFactory, channel: int = CHANNEL, *, day: str | None = None) -> QuizSession:
-    async with units() as uow:
-        added = uow.quizzes.add(new_quiz(channel, day=day), ["q1", "q2"], 1_000)
-        await uow.commit()
-    assert added.session is not None
-    return added.session
-
-
-async def change(units: UnitOfWorkFactory, session_id: int, move: str, now_ms: int) -> Quiz:
-    async with units() as uow:
-        quiz = await uow.quizzes.load(session_id)
-        assert quiz is not None
-        before = quiz.snapshot()
-        if move == "ask":
-            quiz.ask_next(now_ms)
-        elif move == "reveal":
-            quiz.reveal(now_ms)
-        else:
-            quiz.stop(now_ms, by_user=7, can_manage=False)
-        uow.quizzes.save(quiz, before)
-        await uow.commit()
-    return quiz
-
-
-def answer(session: QuizSession, user: int, choice: int = 0, position: int = 0) -> StoredAnswer:
-    return StoredAnswer(
-        session_id=session.id,
-        position=position,
-        user_id=user,
-        guild_id=GUILD,
-        topic="mechanism",
-        choice=choice,
-        correct=choice == 0,
-        points=10 if choice == 0 else 0,
-        answered_ms=2_000 + user,
-    )
 
 
 async def record(units: UnitOfWorkFactory, given: StoredAnswer, name: str = "Ada") -> None:
