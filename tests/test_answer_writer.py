@@ -19,7 +19,7 @@ from bot.storage.database import SQLiteDatabase
 from bot.storage.engine import Database
 from bot.storage.repositories import answers as answer_repository
 from bot.storage.repositories.answers import AnswerRepository
-from tests.quizstore_steps import GUILD, change, create
+from tests.quizstore_steps import GUILD, answer, change, create
 from tests.servicekit import DatabaseDouble
 
 
@@ -34,31 +34,17 @@ async def _reveal(db: Database, session: QuizSession, now_ms: int) -> None:
     await change(sql_units(db, _writer(db)), session.id, "reveal", now_ms)
 
 
-def _answer(session: QuizSession, user_id: int, choice: int, position: int = 0) -> StoredAnswer:
-    return StoredAnswer(
-        session_id=session.id,
-        position=position,
-        user_id=user_id,
-        guild_id=GUILD,
-        topic="mechanism",
-        choice=choice,
-        correct=choice == 0,
-        points=10 if choice == 0 else 0,
-        answered_ms=2_000 + user_id,
-    )
-
-
 def _writer(db: Database) -> AnswerWriter:
     return AnswerWriter(AnswerRepository(db), Scheduler(SystemClock()))
 
 
-async def _record(writer: AnswerWriter, answer: StoredAnswer, name: str) -> tuple[int, int, bool] | str:
+async def _record(writer: AnswerWriter, given: StoredAnswer, name: str) -> tuple[int, int, bool] | str:
     """(member, the choice that counts, whether this answer is the one stored), or why it was refused."""
     try:
-        stored = await writer.record(answer, name)
+        stored = await writer.record(given, name)
         return stored.user_id, stored.choice, True
     except AlreadyAnswered as earlier:
-        return answer.user_id, earlier.choice, False
+        return given.user_id, earlier.choice, False
     except QuestionClosed:
         return "question closed"
 
@@ -67,20 +53,20 @@ async def test_one_batch_decides_each_answer_like_one_at_a_time(db: Database) ->
     writer = _writer(db)
     repo = writer.answers
     first, second = await _asking(db, 100), await _asking(db, 200)
-    earlier = _answer(first, user_id=1, choice=0)
+    earlier = answer(first, user=1, choice=0)
     assert await writer.record(earlier, "Ada") == earlier
     await _reveal(db, second, now_ms=5_000)
 
-    twice = _answer(first, user_id=2, choice=1)
+    twice = answer(first, user=2, choice=1)
     attempts = [
-        (_answer(first, user_id=1, choice=2), "Ada again"),  # answered before this batch
+        (answer(first, user=1, choice=2), "Ada again"),  # answered before this batch
         (twice, "Bo"),  # new
-        (_answer(first, user_id=2, choice=0), "Bo again"),  # a second click in the same batch
-        (_answer(second, user_id=3, choice=0), "Cy"),  # that question is closed
-        (_answer(first, user_id=4, choice=0), "Di"),  # new
-        (_answer(first, user_id=5, choice=0, position=1), "Ed"),  # a question not asked yet
+        (answer(first, user=2, choice=0), "Bo again"),  # a second click in the same batch
+        (answer(second, user=3, choice=0), "Cy"),  # that question is closed
+        (answer(first, user=4, choice=0), "Di"),  # new
+        (answer(first, user=5, choice=0, position=1), "Ed"),  # a question not asked yet
     ]
-    outcomes = await asyncio.gather(*(_record(writer, answer, name) for answer, name in attempts))
+    outcomes = await asyncio.gather(*(_record(writer, given, name) for given, name in attempts))
 
     assert outcomes == [
         (1, 0, False),
@@ -102,7 +88,7 @@ async def test_a_long_queue_is_written_in_bounded_batches(db: Database) -> None:
     repo = writer.answers
     repo.batch_limit = 7
     session = await _asking(db, 100)
-    answers = [_answer(session, user_id=u, choice=u % 3) for u in range(1, 51)]
+    answers = [answer(session, user=u, choice=u % 3) for u in range(1, 51)]
     outcomes = await asyncio.gather(*(writer.record(a, f"member {a.user_id}") for a in answers))
     assert outcomes == answers
     assert [a.user_id for a in await repo.answers(session.id)] == list(range(1, 51))
@@ -117,7 +103,7 @@ async def test_answers_arriving_together_cost_one_statement_and_names_follow(db:
     statements: list[str] = []
     if isinstance(db, SQLiteDatabase):  # on SQLite, also every statement the engine ran: no BEGIN or COMMIT
         await db._conn.set_trace_callback(statements.append)
-    answers = [_answer(session, user_id=u, choice=0) for u in range(1, 41)]
+    answers = [answer(session, user=u, choice=0) for u in range(1, 41)]
     outcomes = await asyncio.gather(*(writer.record(a, f"member {a.user_id}") for a in answers))
     await writer.drain()
     writes = [sql.split(" (")[0] for sql in watched.writes]
@@ -139,11 +125,11 @@ async def test_an_answer_committed_through_the_unit_of_work_opens_no_transaction
     writer = _writer(watched)
     units = sql_units(watched, writer)
     session = await _asking(db, 100)
-    answers = [_answer(session, user_id=u, choice=0) for u in range(1, 21)]
+    answers = [answer(session, user=u, choice=0) for u in range(1, 21)]
 
-    async def click(answer: StoredAnswer) -> None:
+    async def click(given: StoredAnswer) -> None:
         async with units() as uow:
-            uow.answers.add(answer, f"member {answer.user_id}")
+            uow.answers.add(given, f"member {given.user_id}")
             await uow.commit()
 
     await asyncio.gather(*(click(a) for a in answers))
@@ -157,7 +143,7 @@ async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(db: Databas
     """A member who asks to be forgotten while their name waits does not get it written back."""
     repo = AnswerRepository(db)
     session = await _asking(db, 100)
-    kept, forgotten = _answer(session, user_id=1, choice=0), _answer(session, user_id=2, choice=1)
+    kept, forgotten = answer(session, user=1, choice=0), answer(session, user=2, choice=1)
     rows = [
         (a.guild_id, a.user_id, name, a.answered_ms, a.session_id, a.position)
         for a, name in ((kept, "Ada"), (forgotten, "Bo"))
