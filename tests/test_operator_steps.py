@@ -208,11 +208,13 @@ def test_console_exports_go_to_the_data_folder_and_never_overwrite(tmp_path: Pat
 
 
 def test_quit_leaves_at_once_and_says_what_is_kept(tmp_path: Path) -> None:
-    script = "/ketamine quiz start questions:3\nquit\n/ketamine mechanism\n"
+    script = "/ketamine quiz start questions:3\nquit\n/ketamine sources\n"
     result = cli(tmp_path, stdin=script, env={"LOG_LEVEL": "WARNING"}, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "Saved: 1 running quiz" in result.stdout
-    assert "Mechanism" not in result.stdout, "nothing after quit runs"
+    assert "Sources ·" not in result.stdout, "nothing after quit runs"
+    shown = cli(tmp_path, stdin="/ketamine sources\n", env={"LOG_LEVEL": "WARNING"}, timeout=30)
+    assert "Sources ·" in shown.stdout, "the title this test looks for is the sources page's"
 
 
 def test_check_warns_about_a_module_without_questions(tmp_path: Path) -> None:
