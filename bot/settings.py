@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.quiz import limits
@@ -71,6 +71,24 @@ class Settings(BaseSettings):
     data_retention_days: int = Field(
         default=30, ge=0, le=3650, description="Days a server's data is kept after the bot is removed from it."
     )
+    job_lease_seconds: float = Field(
+        default=10,
+        ge=1,
+        le=600,
+        description=(
+            "Seconds a process's claim on a job (a quiz's next move, a results post, the question-of-the-day "
+            "schedule) lasts unless renewed: after a process dies, another takes its due work over within this time."
+        ),
+    )
+    job_poll_seconds: float = Field(
+        default=5,
+        ge=0.1,
+        le=300,
+        description=(
+            "Seconds between looks at the jobs when no wake-up arrives (PostgreSQL's NOTIFY wakes a waiting process "
+            "sooner); also how often a process tries to become the leader."
+        ),
+    )
     state_directory: Path | None = Field(
         default=None,
         description=(
@@ -85,6 +103,21 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(
         default=None, description="Testing only: gateway URL of a local fake Discord (ws://127.0.0.1:...)."
     )
+
+    test_owned_guilds: str | None = Field(
+        default=None,
+        description=(
+            "Testing only, with DISCORD_API_URL: the server ids (comma-separated) this process answers for, as if "
+            "its shards held them; unset: every server. Lets a test run several processes on one database."
+        ),
+    )
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process answers for server ``guild_id``: it drives that server's quizzes, and other
+        processes do their due work only when it has left it undone."""
+        if self.test_owned_guilds is None:
+            return True
+        return guild_id in _guild_ids(self.test_owned_guilds)
 
     @model_validator(mode="after")
     def _relative_paths_in_state_directory(self) -> Settings:
@@ -116,7 +149,24 @@ class Settings(BaseSettings):
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("test_owned_guilds")
+    @classmethod
+    def _owned_guilds_only_against_a_fake(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("discord_api_url") is None:
+            raise ValueError("is for tests against a local fake Discord only (with DISCORD_API_URL); leave it unset")
+        try:
+            _guild_ids(value)
+        except ValueError:
+            raise ValueError(f"expected server ids separated by commas, such as 4242,4343, not {value!r}") from None
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+
+def _guild_ids(text: str) -> frozenset[int]:
+    return frozenset(int(part) for part in text.split(",") if part.strip())

@@ -20,6 +20,7 @@ from bot.storage.database import DatabaseUnavailable, SQLiteDatabase
 from bot.storage.engine import Database
 from bot.storage.postgres import PostgresDatabase
 from bot.storage.repositories.answers import AnswerRepository, NameRow
+from bot.storage.repositories.jobs import JobRepository
 from bot.storage.repositories.meta import HEARTBEAT_KEY, MetaRepository
 from bot.storage.repositories.privacy import PrivacyRepository
 from bot.storage.repositories.quiz import QuizRepository, write_staged
@@ -229,6 +230,7 @@ async def _fill(db: Database) -> int:
     )
     await PrivacyRepository(db).server_left(GUILD + 1, 4_000)
     await MetaRepository(db).set("command_tree_hash", "abc")
+    await JobRepository(db).hold("quiz", daily_session.id, GUILD, 9_000, "host:1:abc", 7_000, 6_000)
     return daily_session.id
 
 
@@ -258,6 +260,7 @@ async def test_copy_db_moves_every_row_from_sqlite_and_prints_the_counts(tmp_pat
         "quiz_sessions     2 rows",
         "daily_posts       1 row",
         "guild_departures  1 row",
+        "jobs              1 row",
         "members           2 rows",
         "meta              1 row",
         "quiz_questions    3 rows",
@@ -266,7 +269,7 @@ async def test_copy_db_moves_every_row_from_sqlite_and_prints_the_counts(tmp_pat
         "settings_audit    1 row",
         "study_channels    1 row",
     ], "parents before children"
-    assert lines[-1].startswith("copied 15 rows from old/bot.sqlite3 to postgresql://postgres@/")
+    assert lines[-1].startswith("copied 16 rows from old/bot.sqlite3 to postgresql://postgres@/")
     assert "s3cret" not in result.stdout + result.stderr
 
     target = await PostgresDatabase.open(pg_url)

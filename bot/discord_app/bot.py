@@ -22,6 +22,7 @@ from bot.discord_app.sync import SyncMode, sync_tree
 from bot.services.app import App
 from bot.services.bundle import Services
 from bot.services.clock import Clock, SystemClock
+from bot.services.leader import Duty
 from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService
 from bot.services.router import Router
@@ -110,12 +111,20 @@ class StudyBot(commands.Bot):
         self.add_dynamic_items(ActionButton, ActionMenu)
         if self.application_id is None:
             raise RuntimeError("Discord did not report an application id")
-        await sync_tree(self.tree, self._app.facts, self.application_id, self.sync_mode, self.settings.dev_guild_id)
+        if self.sync_only or self.sync_mode is SyncMode.FORCE:  # asked for: this process syncs, leader or not
+            await self._sync_commands()
+        else:  # one process syncs: the leader, when it becomes the leader (at start-up or later)
+            self.services.leader.add(Duty("command sync", self._sync_commands))
         if self.own_process and not self.sync_only:
             settle_startup_objects()
         if not self.sync_only:
             await self.services.start()
             self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
+
+    async def _sync_commands(self) -> None:
+        if self._app is None or self.application_id is None:
+            raise RuntimeError("the bot is not set up yet")
+        await sync_tree(self.tree, self._app.facts, self.application_id, self.sync_mode, self.settings.dev_guild_id)
 
     async def _beat(self) -> None:
         """Record that the bot is connected, for ``python -m bot health`` (the container health check)."""

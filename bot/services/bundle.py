@@ -7,14 +7,19 @@ from dataclasses import dataclass
 from bot.services.app import App
 from bot.services.clock import Clock
 from bot.services.daily import DailyService
+from bot.services.jobs import JobWorker
+from bot.services.leader import Duty, Leadership
 from bot.services.privacy import PrivacyService
 from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService, quiz_defaults
+from bot.services.quiz.claims import QuizJobs
 from bot.services.quiz.unit_of_work import UnitOfWorkFactory
 from bot.services.router import Router
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService, defaults_from
 from bot.services.study import StudyService
+from bot.storage.coordination import coordination_for
+from bot.storage.repositories.jobs import JobRepository
 
 
 @dataclass
@@ -26,6 +31,10 @@ class Services:
     daily: DailyService
     privacy: PrivacyService
     router: Router
+    jobs: JobWorker
+    """Due work shared with the other processes on the database (quiz moves, the question-of-the-day schedule)."""
+    leader: Leadership
+    """Work one process at a time does (retention; the Discord adapter adds the command sync)."""
 
     @classmethod
     def create(
@@ -33,14 +42,30 @@ class Services:
     ) -> Services:
         """Wire every use case. ``quiz_units`` makes the quiz's units of work (the SQL ones by default; fast tests
         pass the in-memory fake)."""
+        settings = app.settings
         scheduler = Scheduler(clock)
-        server_settings = SettingsService(app.db, clock, defaults_from(app.settings))
+        signal, lock = coordination_for(settings, app.db)
+        jobs = JobWorker(
+            JobRepository(app.db),
+            signal,
+            clock,
+            scheduler,
+            lease_ms=int(settings.job_lease_seconds * 1000),
+            poll_ms=int(settings.job_poll_seconds * 1000),
+            owns=settings.owns_guild,
+        )
+        server_settings = SettingsService(app.db, clock, defaults_from(settings))
         study = StudyService(app.db, clock, publisher)
-        quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler, quiz_units)
+        quiz = QuizService(app, clock, quiz_defaults(settings), server_settings, study.repo, scheduler, quiz_units)
         quiz.publisher = publisher
-        privacy = PrivacyService(app.db, clock, app.settings.data_retention_days, scheduler)
+        QuizJobs(quiz.runner, jobs)
+        privacy = PrivacyService(app.db, clock, settings.data_retention_days, scheduler)
         router = Router(app, quiz, server_settings, study, privacy)
-        daily = DailyService(app, clock, quiz, server_settings, study.repo, scheduler)
+        daily = DailyService(app, clock, quiz, server_settings, study.repo, jobs)
+        study.changed.append(daily.look_soon)
+        server_settings.changed.append(daily.look_soon)
+        leader = Leadership(lock, scheduler, clock, retry_ms=jobs.poll_ms)
+        leader.add(Duty("retention", privacy.start, privacy.stop))
         return cls(
             app=app,
             quiz=quiz,
@@ -49,16 +74,20 @@ class Services:
             daily=daily,
             privacy=privacy,
             router=router,
+            jobs=jobs,
+            leader=leader,
         )
 
     async def start(self) -> None:
-        """Work that resumes after a restart: running quizzes, unposted results, the daily schedule."""
+        """Work that resumes after a restart: this process's running quizzes and unposted results, the daily
+        schedule, the shared jobs, and the leader's duties if this process leads."""
         await self.quiz.runner.resume_all()
         await self.daily.start()
-        await self.privacy.start()
+        await self.jobs.start()
+        await self.leader.start()
 
     async def stop(self) -> None:
-        await self.privacy.stop()
-        await self.daily.stop()
+        await self.leader.stop()
         await self.quiz.runner.shutdown()
+        await self.jobs.stop()  # lets go of every job this process held: the others need not wait for the leases
         await self.quiz.scheduler.cancel_all()  # nothing may outlive the services

@@ -23,6 +23,9 @@ class SystemClock:
         return time.time_ns() // 1_000_000
 
     async def wait(self, until_ms: int, wake: asyncio.Event) -> None:
+        """``asyncio.timeout``, not ``wait_for``: on Python 3.11 ``wait_for`` drops a cancellation that arrives as
+        ``wake`` is set, and the cancelled task (a job loop being shut down) would go on waiting for ever."""
         delay = max(0.0, (until_ms - self.now_ms()) / 1000)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=delay)
+            async with asyncio.timeout(delay):
+                await wake.wait()

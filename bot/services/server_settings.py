@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from bot.core import server_settings as core
 from bot.core.actions import SettingsHistoryPage
@@ -39,6 +39,8 @@ class SettingsService:
         self.repo = SettingsRepository(db)
         self.clock = clock
         self.defaults = defaults
+        self.changed: list[Callable[[], Awaitable[object]]] = []
+        """Called after a setting changed (the question-of-the-day schedule looks again)."""
 
     async def effective(self, guild_id: int, module: ContentModule) -> core.ServerSettings:
         return core.decode(await self.repo.values(guild_id), self.defaults, [t.id for t in module.topics])
@@ -115,6 +117,8 @@ class SettingsService:
                 footer=footer(module),
                 ephemeral=True,
             )
+        for changed in self.changed:
+            await changed()
         return Reply(
             title="Setting changed",
             body=f"**{spec.label}**: {core.show_stored(key, write.old, topics)} → **{spec.show(value)}**",

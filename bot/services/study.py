@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from bot.core.content.library import ContentModule
 from bot.core.errors import InvalidInput, NotFound
@@ -23,6 +23,8 @@ class StudyService:
         self.repo = StudyRepository(db)
         self.clock = clock
         self.publisher = publisher
+        self.changed: list[Callable[[], Awaitable[object]]] = []
+        """Called after a study group was saved or removed (the question-of-the-day schedule looks again)."""
 
     def command_specs(self, module: ContentModule) -> list[CommandSpec]:
         channel = OptionSpec("channel", "A text channel of this server", kind="channel", required=True)
@@ -72,6 +74,8 @@ class StudyService:
         channel_id = int(options["channel"])
         if not await self.repo.remove(guild_id, channel_id):
             raise NotFound(text(ChannelRef(channel_id), " is not a study-group channel here."))
+        for changed in self.changed:
+            await changed()
         return Reply(
             title="Study group removed",
             body=text(ChannelRef(channel_id), " is no longer a study group."),
@@ -96,6 +100,8 @@ class StudyService:
         )
         if not await self.repo.put(entry):
             raise InvalidInput("That channel is not a channel of this server.")
+        for changed in self.changed:
+            await changed()
         return Reply(
             title="Study group saved",
             body=text(_line(entry, module), "\nQuizzes in this server now run only in study-group channels."),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from bot.core.content.library import ContentLibrary
 from bot.core.content.models import Question
@@ -24,14 +25,11 @@ from bot.core.words import plural
 from bot.services.clock import Clock
 from bot.services.publisher import Publisher, message_nonce
 from bot.services.quiz.answer_writer import AnswerWriter
+from bot.services.quiz.claims import RESULTS_GRACE_MS, NoClaims, QuizClaims
 from bot.services.quiz.unit_of_work import UnitOfWorkFactory
 from bot.services.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
-
-RESULTS_GRACE_MS = 24 * 3600 * 1000
-"""Results still unposted after a restart are posted if the quiz ended within this time."""
-
 
 class QuizRunner:
     def __init__(
@@ -42,8 +40,13 @@ class QuizRunner:
         writer: AnswerWriter,
         scheduler: Scheduler,
         reveal_seconds: float,
+        owns: Callable[[int], bool] = lambda guild_id: True,
     ) -> None:
+        """``owns``: whether this process answers for a server (its shards hold it); it drives only those servers'
+        quizzes, and other processes do a quiz's due work only when its own process left it undone (``claims``)."""
         self.library = library
+        self.owns = owns
+        self.claims: QuizClaims = NoClaims()
         self.clock = clock
         self.uow = uow
         self.writer = writer
@@ -74,14 +77,23 @@ class QuizRunner:
         self.open.pop(session_id, None)
         self.scheduler.cancel(_job(session_id))
 
+    def forget(self, session_id: int) -> None:
+        """Keep nothing of a quiz this process does not drive (after taking over a move of another process's)."""
+        if _job(session_id) not in self.scheduler:
+            self.open.pop(session_id, None)
+            self._wake.pop(session_id, None)
+
     async def resume_all(self) -> int:
-        """Re-arm every running quiz from the database (after a restart)."""
+        """Re-arm every running quiz of this process's servers from the database (after a restart), taking their
+        jobs back at once from this process's earlier run."""
         async with self.uow() as uow:
             ended = [
                 await uow.quizzes.load(s.id)
                 for s in await uow.quizzes.unannounced(self.clock.now_ms() - RESULTS_GRACE_MS)
+                if self.owns(s.guild_id)
             ]
-            running = await uow.quizzes.running()
+            running = [s for s in await uow.quizzes.running() if self.owns(s.guild_id)]
+        await self.claims.adopt(running)
         for quiz in ended:
             if quiz is not None:
                 await self.post_results(quiz, stopped=quiz.state is QuizState.STOPPED)
@@ -100,21 +112,25 @@ class QuizRunner:
         await self.scheduler.wait(_job(session_id))
 
     async def _drive(self, session_id: int) -> None:
-        """Run a quiz to its end. Each step re-reads the quiz, so a failed step is simply tried again."""
-        failures = 0
-        while True:
-            try:
-                if not await self.step(session_id):
-                    self._wake.pop(session_id, None)
-                    return
-                failures = 0
-            except StaleQuiz:
-                log.debug("quiz %d changed under its runner; reading it again", session_id)
-            except Exception:
-                failures += 1
-                delay = min(2.0**failures, 60.0)
-                log.exception("quiz %d: a step failed (%d in a row); retrying in %.0f s", session_id, failures, delay)
-                await self.clock.wait(self.clock.now_ms() + int(delay * 1000), asyncio.Event())
+        """Run a quiz to its end, holding its job meanwhile (``claims``). Each step re-reads the quiz, so a failed
+        step is simply tried again."""
+        async with self.claims.holding(session_id):
+            failures = 0
+            while True:
+                try:
+                    if not await self.step(session_id):
+                        self._wake.pop(session_id, None)
+                        return
+                    failures = 0
+                except StaleQuiz:
+                    log.debug("quiz %d changed under its runner; reading it again", session_id)
+                except Exception:
+                    failures += 1
+                    delay = min(2.0**failures, 60.0)
+                    log.exception(
+                        "quiz %d: a step failed (%d in a row); retrying in %.0f s", session_id, failures, delay
+                    )
+                    await self.clock.wait(self.clock.now_ms() + int(delay * 1000), asyncio.Event())
 
     # Steps ---------------------------------------------------------------------------------------
 
@@ -291,6 +307,7 @@ class QuizRunner:
         async with self.uow() as uow:
             uow.quizzes.save(quiz, before)
             await uow.commit()
+        await self.claims.moved(quiz)
 
     async def _results_posted(self, session_id: int, message_id: int) -> None:
         async with self.uow() as uow:

@@ -87,7 +87,13 @@ class QuizService:
         self.writer = AnswerWriter(AnswerRepository(app.db), self.scheduler)
         self.uow = uow or sql_units(app.db, self.writer)
         self.runner = QuizRunner(
-            app.library, clock, self.uow, self.writer, self.scheduler, self.defaults.reveal_seconds
+            app.library,
+            clock,
+            self.uow,
+            self.writer,
+            self.scheduler,
+            self.defaults.reveal_seconds,
+            owns=app.settings.owns_guild,
         )
 
     @property
@@ -181,7 +187,8 @@ class QuizService:
             log.exception(
                 "question of the day in channel %d: first post failed; its runner retries", channel.channel_id
             )
-        self.runner.launch(session.id)
+        if self.runner.owns(session.guild_id):
+            self.runner.launch(session.id)  # else its job waits, due at its deadline, for its server's process
         return session
 
     async def _study_topic(self, guild_id: int, channel_id: int) -> str | None:
