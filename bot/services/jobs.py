@@ -244,6 +244,7 @@ class JobWorker:
             )
             self._held.pop(job.ident, None)
             await self.repo.release(job.kind, job.key, self.worker, self.clock.now_ms() + delay, succeeded=False)
+            await self.notify()
             return
         if outcome.what == "kept":
             return  # a task of this process holds it now (its hold registered it)
