@@ -76,12 +76,22 @@ class DatabaseDouble:
         """The SQL of each ``write`` (a statement that is its own transaction)."""
         self.transactions = 0
         """Transactions opened with ``transaction()``."""
+        self.dead = False
+        """Set by ``die``: every later statement fails, as nothing a killed process did after its death is stored."""
 
     def fail_once(self, statement: Statement, error: BaseException) -> None:
         """Fail the next statement ``statement`` picks with ``error``."""
         self._faults.append((statement, error))
 
+    def die(self) -> None:
+        """The process is SIGKILLed now: from here on no statement of it reaches the database (leases it held are
+        not let go; they run out)."""
+        self.dead = True
+
     def check(self, sql: str, params: Sequence[Any]) -> None:
+        if self.dead:
+            self.failed.append(sql)
+            raise ConnectionError("the process is dead")
         for index, (statement, error) in enumerate(self._faults):
             if statement(sql, params):
                 del self._faults[index]

@@ -240,7 +240,11 @@ class JobWorker:
         except Exception:
             delay = min(2_000 * 2 ** max(job.attempts - 1, 0), MAX_RETRY_MS)
             log.exception(
-                "job %s:%d failed (%s); trying again in %d s", job.kind, job.key, plural(job.attempts, "try"), delay // 1000
+                "job %s:%d failed (%s); trying again in %d s",
+                job.kind,
+                job.key,
+                plural(job.attempts, "try"),
+                delay // 1000,
             )
             self._held.pop(job.ident, None)
             await self.repo.release(job.kind, job.key, self.worker, self.clock.now_ms() + delay, succeeded=False)

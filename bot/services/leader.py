@@ -91,7 +91,10 @@ class Leadership:
     async def _watch(self) -> None:
         while True:
             await self.clock.wait(self.clock.now_ms() + self.retry_ms, asyncio.Event())
-            await self.elect()
+            try:
+                await self.elect()
+            except Exception:
+                log.exception("the leader election failed; trying again in %.0f s", self.retry_ms / 1000)
 
     async def _step_down(self) -> None:
         self.is_leader = False

@@ -163,14 +163,14 @@ class QuizJobs:
             if not quiz.state.running:
                 await self._announce(quiz)
                 return DONE
-            due = self.due_of(quiz)
-            if due > self.clock.now_ms():
-                return later(due)
             if not may_take_over(quiz):
                 if quiz.state is QuizState.REVEALING and quiz.current is not None and not revealed_here:
                     await self.runner.show_reveal(quiz, quiz.current)  # in case it died before showing it
                 log.info("quiz %d waits for the process of its server to ask its next question", session_id)
                 return PARKED
+            due = self.due_of(quiz)
+            if due > self.clock.now_ms():
+                return later(due)
             if quiz.state is QuizState.ASKING:
                 log.info("quiz %d: its process left its reveal undone; revealing it here", session_id)
             revealed_here = quiz.state is QuizState.ASKING
