@@ -83,6 +83,8 @@ class GatewayConnection:
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     writer: asyncio.Task[None] | None = None
     received: list[JSON] = field(default_factory=list)
+    ready: bool = False
+    """READY (or RESUMED) and every GUILD_CREATE were written to it."""
 
     def send(self, op: int, d: Any, *, on_sent: Callable[[], None] | None = None) -> asyncio.Future[None]:
         return self._put({"op": op, "d": d, "s": None, "t": None}, on_sent)
@@ -189,6 +191,7 @@ class GatewayServer:
         if self.active is conn:
             self.active = None
             self.ready_event.clear()
+            self._fall_back()
         self.fake.notify()
 
     async def _on_text(self, conn: GatewayConnection, text: str) -> None:
@@ -276,9 +279,19 @@ class GatewayServer:
         self.ready_event.clear()
 
     def _mark_ready(self, conn: GatewayConnection) -> None:
+        conn.ready = True
         if self.active is conn and not conn.closed.is_set():
             self.ready_event.set()
             self.fake.notify()
+
+    def _fall_back(self) -> None:
+        """The bot's connection closed while another, ready one is still open (several bot processes on one
+        fake): events go to the newest of those from now on, as if its process now held every server."""
+        for other in reversed(self.connections):
+            if other.ready and other.session is not None and not other.closed.is_set():
+                self.active = other
+                self.ready_event.set()
+                return
 
     def _members_chunk(self, conn: GatewayConnection, d: JSON) -> None:
         guild_id = str(d.get("guild_id"))

@@ -102,7 +102,8 @@ class QuizJobs:
     @asynccontextmanager
     async def holding(self, session_id: int) -> AsyncIterator[None]:
         session = await self.runner.uow().quizzes.get(session_id)
-        if session is None:
+        if session is None:  # gone (its server's data was deleted): so is its job
+            await self.jobs.complete(KIND, session_id)
             yield
             return
         await self.jobs.hold(
