@@ -10,6 +10,7 @@ connected last, or, once that one is gone, to the other.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,7 +20,10 @@ from typing import Any
 import asyncpg
 import pytest
 
+from bot.core.reply import Reply
+from bot.discord_app.publisher import DiscordPublisher
 from tests.botkit import CHANNEL_ID, GUILD_ID
+from tests.botkit.inprocess import bot_settings, running_bot
 from tests.botkit.process import BotProcess
 from tests.e2e.quizsteps import answer_ids, embed, questions
 from tests.fakediscord import FakeDiscord
@@ -146,3 +150,20 @@ async def test_a_killed_process_loses_nothing_and_another_does_its_due_work_once
     assert "revealing it here" in other.output, "the other process made the reveal"
     assert "Traceback" not in other.output + owner.output
     assert fake.errors == []
+
+
+async def test_a_message_posted_twice_with_its_nonce_appears_once(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    """What makes a job run twice (two processes, or one again after a crash) post once: the bot's publisher sends
+    each quiz message's nonce with ``enforce_nonce``, and Discord (here the fake) returns the first message."""
+    fake = fake_discord
+    fake.add_guild(GUILD_ID, channels=[CHANNEL_ID])
+    async with running_bot(fake, bot_settings(tmp_path)) as bot:
+        publisher = DiscordPublisher(bot)
+        reply = Reply(title="Quiz over · results", body="Nobody answered.")
+        first, again = await asyncio.gather(
+            publisher.post(CHANNEL_ID, reply, "nonce-of-results-1"),
+            publisher.post(CHANNEL_ID, reply, "nonce-of-results-1"),
+        )
+        other = await publisher.post(CHANNEL_ID, reply, "nonce-of-results-2")
+    assert first is not None and first == again and other not in (None, first)
+    assert len(titled(fake, CHANNEL_ID, "Quiz over")) == 2
