@@ -338,7 +338,8 @@ class Rig:
             assert c["added_by"] in USERS[c["guild_id"]] and (c["topic"] is None or c["topic"] in topics), c
         for table in [r["name"] for r in await rows("SELECT name FROM sqlite_master WHERE type = 'table'")]:
             for row in await rows(f"SELECT * FROM {table}"):  # any table, present or future: only our servers
-                guilds = [row["guild_id"]] if "guild_id" in row else list(CHANNELS)
+                # A row of no server (none: the question-of-the-day schedule's job) is checked as any server's.
+                guilds = [row["guild_id"]] if row.get("guild_id") is not None else list(CHANNELS)
                 assert set(guilds) <= set(CHANNELS), (table, row)
                 if "channel_id" in row:
                     assert any(row["channel_id"] in CHANNELS[g] for g in guilds), (table, row)
