@@ -7,6 +7,7 @@ Every test runs on SQLite and on PostgreSQL (the ``db`` fixture)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed
 from bot.core.quiz.model import QuizSession, StoredAnswer
@@ -18,7 +19,7 @@ from bot.services.scheduler import Scheduler
 from bot.storage.database import SQLiteDatabase
 from bot.storage.engine import Database
 from bot.storage.repositories import answers as answer_repository
-from bot.storage.repositories.answers import AnswerRepository
+from bot.storage.repositories.answers import AnswerRepository, NameRow
 from tests.quizstore_steps import GUILD, answer, change, create
 from tests.servicekit import DatabaseDouble
 
@@ -155,3 +156,33 @@ async def test_a_waiting_name_is_not_written_once_its_answer_is_gone(db: Databas
     await db.write("DELETE FROM quiz_answers WHERE user_id = ?", (2,))
     await db.write(answer_repository._upsert_names_sql(2), [v for row in rows for v in row])
     assert await repo.names(GUILD, [1, 2]) == {1: "Ada"}
+
+
+class _SlowNames(AnswerRepository):
+    """Names are stored only once the test opens ``gate``: a write of names caught in the middle."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.gate, self.writing = asyncio.Event(), asyncio.Event()
+
+    async def upsert_names(self, rows: Sequence[NameRow]) -> None:
+        self.writing.set()
+        await self.gate.wait()
+        await super().upsert_names(rows)
+
+
+async def test_names_read_while_the_writer_stores_them_wait_for_them(db: Database) -> None:
+    """A results post reads names right after asking for the waiting ones to be written; while the writer was
+    storing them itself, that ask once returned at once and the post named members "member 7" instead."""
+    repo = _SlowNames(db)
+    writer = AnswerWriter(repo, Scheduler(SystemClock()))
+    session = await _asking(db, 100)
+    await writer.record(answer(session, user=1, choice=0), "Ada")
+    await asyncio.wait_for(repo.writing.wait(), 5)  # the writer is storing Ada's name
+    reader = asyncio.ensure_future(writer.write_names())
+    await asyncio.sleep(0.05)
+    assert not reader.done(), "the reader waits for the names being written"
+    repo.gate.set()
+    await asyncio.wait_for(reader, 5)
+    assert await repo.names(GUILD, [1]) == {1: "Ada"}
+    await writer.drain()

@@ -42,6 +42,8 @@ CLAIM_BATCH = 20
 MAX_RETRY_MS = 300_000
 """A job that keeps failing is tried again after 2, 4, 8 ... seconds, at most this long."""
 SIGNAL_RETRY_MS = (1_000, 2_000, 5_000, 10_000, 30_000)
+STOP_GRACE_MS = 5_000
+"""At shutdown, how long jobs running here may take to finish before they are cancelled (and taken over)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class JobWorker:
         """Jobs held by long-running tasks of this process, each with what to do if its lease is lost."""
         self._tick = asyncio.Event()
         self._signal_failures = 0
+        self._halt = asyncio.Event()
+        """Set by ``stop``: the loop and the lease renewal end after what they are doing."""
 
     @property
     def grace_ms(self) -> int:
@@ -171,12 +175,23 @@ class JobWorker:
     # Running -----------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._halt.clear()
         await self._listen()
         self.scheduler.schedule("jobs-leases", self._renew_leases())
         self.scheduler.schedule("jobs-loop", self._loop())
 
     async def stop(self) -> None:
-        """Stop claiming and let go of everything held, so the other processes need not wait for the leases."""
+        """Stop claiming, let the jobs running here finish (for a while), and let go of everything held, so the
+        other processes need not wait for the leases. The loop ends after its current look rather than being
+        cancelled inside a claim's transaction."""
+        self._halt.set()
+        self.wake()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STOP_GRACE_MS / 1000):
+                for name in ("jobs-loop", "jobs-leases"):
+                    await self.scheduler.wait(name)
+                for name in [n for n in self.scheduler.names if n.startswith("job:")]:
+                    await self.scheduler.wait(name)
         for name in ("jobs-loop", "jobs-leases", "jobs-signal"):
             self.scheduler.cancel(name)
             await self.scheduler.wait(name)
@@ -213,7 +228,7 @@ class JobWorker:
 
     async def _loop(self) -> None:
         failures = 0
-        while True:
+        while not self._halt.is_set():
             tick = self._tick  # a signal arriving while we look makes the wait below return at once
             try:
                 upcoming = await self.look()
@@ -261,7 +276,9 @@ class JobWorker:
 
     async def _renew_leases(self) -> None:
         while True:
-            await self.clock.wait(self.clock.now_ms() + max(self.lease_ms // 3, 1), asyncio.Event())
+            await self.clock.wait(self.clock.now_ms() + max(self.lease_ms // 3, 1), self._halt)
+            if self._halt.is_set():
+                return
             before = set(self._held)
             try:
                 still = await self.repo.extend(self.worker, self.clock.now_ms() + self.lease_ms)

@@ -34,6 +34,7 @@ class AnswerWriter:
         self.scheduler = scheduler
         self._pending: list[tuple[StoredAnswer, str, asyncio.Future[bool]]] = []
         self._names: dict[tuple[int, int], NameRow] = {}
+        self._writing_names = asyncio.Lock()
 
     async def record(self, answer: StoredAnswer, display_name: str) -> StoredAnswer:
         """Store an answer and return it once it is durable; raise AlreadyAnswered with the member's earlier
@@ -55,14 +56,18 @@ class AnswerWriter:
         await self.write_names()
 
     async def write_names(self) -> None:
-        """Write the display names waiting from stored answers (the latest per member): before names are read."""
-        if not self._names:
-            return
-        waiting, self._names = self._names, {}
-        try:
-            await self.answers.upsert_names(list(waiting.values()))
-        except Exception:  # the answers are stored and acknowledged; names only label them
-            log.exception("could not store the display names of %s", plural(len(waiting), "member"))
+        """Write the display names waiting from stored answers (the latest per member): before names are read.
+
+        One write at a time: a reader arriving while another task writes names (the writer after a batch) waits for
+        that write too, or it would read the names before they are stored (a results post left them out)."""
+        async with self._writing_names:
+            if not self._names:
+                return
+            waiting, self._names = self._names, {}
+            try:
+                await self.answers.upsert_names(list(waiting.values()))
+            except Exception:  # the answers are stored and acknowledged; names only label them
+                log.exception("could not store the display names of %s", plural(len(waiting), "member"))
 
     async def _flush(self) -> None:
         """Write queued answers, a batch per statement, until the queue is empty; then the display names."""
