@@ -113,7 +113,7 @@ async def world(
         await processes.close()
 
 
-async def run_for(clock: FakeClock, ms: int, step: int = 2_000) -> None:
+async def run_for(clock: FakeClock, ms: int, step: int = 3_000) -> None:
     """Let time pass in steps shorter than a third of a lease, as it does for a live process renewing its leases."""
     while ms > 0:
         await clock.advance(min(step, ms))
@@ -164,9 +164,9 @@ async def test_a_killed_process_s_reveal_is_made_once_by_another_and_its_quiz_go
     await answer(owner, question, (2, 3, 4))  # acknowledged: stored
     await processes.kill(owner)
 
-    await run_for(clock, SECONDS * 1000 - 2_000)
+    await run_for(clock, SECONDS * 1000 - 1_000)
     assert reveals(discord, message_id) == [], "not before its deadline"
-    await run_for(clock, 2_000)
+    await run_for(clock, 1_000)
     await eventually(lambda: bool(reveals(discord, message_id)), "the other process revealing it")
     (reveal,) = reveals(discord, message_id)
     assert reveal.footer is not None and "3 answered" in reveal.footer, "every acknowledged answer counts"
@@ -174,7 +174,7 @@ async def test_a_killed_process_s_reveal_is_made_once_by_another_and_its_quiz_go
     await eventually(lambda: f"job:quiz:{session_id}" not in other.quiz.scheduler, "the takeover's end")
     assert await job_of(other.app.db, session_id) == (None, None), "parked for its own process"
 
-    await run_for(clock, 30_000)
+    await run_for(clock, 12_000)
     assert titled(discord, "Question 2/2") == [], "the next question is its own process's to ask"
     assert len(reveals(discord, message_id)) == 1
 
@@ -202,9 +202,9 @@ async def test_a_cleanly_stopped_process_s_reveal_waits_the_grace_then_another_m
     await processes.stop(owner)  # SIGTERM: its jobs are let go at once
     assert await job_of(other.app.db, session_id) == (T + SECONDS * 1000, None)
 
-    await run_for(clock, SECONDS * 1000 + LEASE * 1000 - 2_000)
+    await run_for(clock, SECONDS * 1000 + LEASE * 1000 - 1_000)
     assert reveals(discord, message_id) == [], "its own process may be back any moment"
-    await run_for(clock, 2_000)
+    await run_for(clock, 1_000)
     await eventually(lambda: bool(reveals(discord, message_id)), "the other process revealing it")
     assert await state_of(other, session_id) is QuizState.REVEALING
 
@@ -226,9 +226,9 @@ async def test_a_question_of_the_day_due_while_its_process_is_down_is_posted_onc
     other = await processes.start(OTHER_GUILD)
 
     # T is 22:13:20 UTC: the slot is 00:01 the next day, 6460 s on.
-    await run_for(clock, 6_300_000, step=300_000)
+    await run_for(clock, 6_300_000, step=2_100_000)
     assert titled(discord, "Question of the day") == []
-    await run_for(clock, 240_000, step=30_000)
+    await run_for(clock, 240_000, step=60_000)
     await eventually(lambda: bool(titled(discord, "Question of the day")), "the question of the day")
     assert len(titled(discord, "Question of the day")) == 1
     (session,) = await other.quiz.uow().quizzes.running()

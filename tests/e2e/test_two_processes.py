@@ -72,7 +72,7 @@ async def test_a_killed_process_loses_nothing_and_another_does_its_due_work_once
     fake.add_guild(OTHER_GUILD, channels=[OTHER_CHANNEL])
     common = {
         "DATABASE_URL": pg_url,
-        "QUIZ_SECONDS": "6",
+        "QUIZ_SECONDS": "5",
         "QUIZ_QUESTIONS": "2",
         "QUIZ_REVEAL_SECONDS": "0.5",
         "JOB_LEASE_SECONDS": str(LEASE_SECONDS),
