@@ -76,6 +76,9 @@ class DatabaseDouble:
         """The SQL of each ``write`` (a statement that is its own transaction)."""
         self.transactions = 0
         """Transactions opened with ``transaction()``."""
+        self.writes_on_their_way = 0
+        self.most_writes_on_their_way = 0
+        """The most ``write`` calls that were waiting for the database's answer at the same time."""
 
     def fail_once(self, statement: Statement, error: BaseException) -> None:
         """Fail the next statement ``statement`` picks with ``error``."""
@@ -94,6 +97,10 @@ class DatabaseDouble:
 
     def describe(self) -> str:
         return self.db.describe()
+
+    @property
+    def writes_in_flight(self) -> int:
+        return self.db.writes_in_flight
 
     async def close(self) -> None:
         await self.db.close()
@@ -115,7 +122,12 @@ class DatabaseDouble:
         values = tuple(params)
         self.writes.append(sql)
         self.check(sql, values)
-        return await self.db.write(sql, values)
+        self.writes_on_their_way += 1
+        self.most_writes_on_their_way = max(self.most_writes_on_their_way, self.writes_on_their_way)
+        try:
+            return await self.db.write(sql, values)
+        finally:
+            self.writes_on_their_way -= 1
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:

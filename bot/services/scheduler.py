@@ -47,7 +47,11 @@ class Scheduler:
 
     def schedule_at(self, name: str, when_ms: int, job: Job) -> asyncio.Task[None]:
         """Run ``job`` as ``name`` once the clock reaches ``when_ms``."""
-        return self.schedule(name, self._later(when_ms, job))
+        task = self.schedule(name, self._later(when_ms, job))
+        # A task cancelled before its first step never enters ``_later``: close the job it will not run (closing
+        # a finished one does nothing).
+        task.add_done_callback(lambda _: job.close())
+        return task
 
     async def every(self, name: str, every_ms: int, work: Callable[[], Awaitable[object]]) -> None:
         """Run ``work`` now, then every ``every_ms``; a failed run is logged and the next one comes as usual.
