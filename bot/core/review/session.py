@@ -34,7 +34,7 @@ class NotYourReview(ReviewRuleBroken):
 
 class ReviewOver(ReviewRuleBroken):
     def __init__(self, module: str) -> None:
-        super().__init__(f"That review session is over or was replaced by a newer one. Run /{module} review again.")
+        super().__init__(f"That review session was replaced by a newer one. Run /{module} review to go on.")
 
 
 class PickFirst(ReviewRuleBroken):
@@ -89,11 +89,17 @@ class ReviewSession(Value):
         """The card the member is on; None once every card is rated."""
         return None if self.over or self.position >= len(self.cards) else self.cards[self.position]
 
+    @property
+    def replaced(self) -> bool:
+        """Ended before its last card was rated: the member started a newer session."""
+        return self.over and self.position < len(self.cards)
+
     def check(self, user_id: int) -> None:
-        """A click on this session: only its member's, and only while it is open."""
+        """A click on this session: only its member's, and not once a newer session replaced it. A finished session
+        still answers (with its end), so a click retried after the last rating loses nothing."""
         if user_id != self.user_id:
             raise NotYourReview()
-        if self.over:
+        if self.replaced:
             raise ReviewOver(self.module)
 
     def pick(self, position: int, choice: int, choice_count: int, now_ms: int) -> ReviewSession | None:
