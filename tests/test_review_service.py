@@ -55,9 +55,9 @@ async def answer_and_rate(services: Services, card: Reply, rating: Rating, choic
     return await press(services, answered, rating.label)
 
 
-async def practise(services: Services, ratings: list[Rating], **options: object) -> Reply:
+async def practise(services: Services, ratings: list[Rating], topic: str | None = None) -> Reply:
     """Start practice from "nothing to review" and rate its cards in turn; the reply after the last rating."""
-    offer = await review(services, **options)
+    offer = await (review(services) if topic is None else review(services, topic=topic))
     assert offer.title == "Nothing to review", offer.title
     reply = await press(services, offer, "Practise")
     for rating in ratings:
