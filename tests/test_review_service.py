@@ -86,7 +86,11 @@ async def test_again_comes_back_sooner_than_good_and_easy_later(services: Servic
     session = await services.review.repo.session(int(due.buttons[0].action.split(":")[1]))
     assert session is not None and [c.question_id for c in session.cards] == [first.question_id]
     await clock.advance(10 * MINUTE)
-    assert (await review(services)).title == "Review 1/2", "the Good card is due too now, the Easy one is not"
+    done = await answer_and_rate(services, due, Rating.GOOD)
+    assert done.title == "Review finished" and "1 more card is due now" in words(done), "the Good one"
+    later = await review(services)
+    session = await services.review.repo.session(int(later.buttons[0].action.split(":")[1]))
+    assert session is not None and [c.question_id for c in session.cards] == [second.question_id]
 
 
 async def test_due_cards_come_oldest_first_twenty_at_a_time_and_by_topic(services: Services) -> None:
@@ -104,6 +108,10 @@ async def test_due_cards_come_oldest_first_twenty_at_a_time_and_by_topic(service
     order = [c.question_id for c in session.cards]
     assert order[:2] == [logs[21].question_id, logs[20].question_id], "Again (1 min) before Hard (5.5 min)"
     assert order[2:] == [log.question_id for log in logs[:18]], "then the Good ones, in the order they fell due"
+    moved_on = await answer_and_rate(services, started, Rating.GOOD)
+    resumed = await review(services)
+    assert resumed.title == moved_on.title == "Review 2/20", "an open review goes on where it is"
+    assert resumed.buttons == moved_on.buttons and "24 cards" in words(resumed)
 
     deck = await cards(services)
     topic = services.app.library.modules["ketamine"].question(order[5])
@@ -114,9 +122,11 @@ async def test_due_cards_come_oldest_first_twenty_at_a_time_and_by_topic(service
         if (found := services.app.library.modules["ketamine"].question(q)) and found.topic == topic.topic
     ]
     narrowed = await review(services, topic=topic.topic)
-    assert f"{len(on_topic)} card" in words(narrowed)
+    assert f"{len(set(on_topic) - {order[0]})} card" in words(narrowed), "the card just rated is not due"
     narrow = await services.review.repo.session(int(narrowed.buttons[0].action.split(":")[1]))
-    assert narrow is not None and {c.question_id for c in narrow.cards} == set(on_topic)
+    assert narrow is not None and {c.question_id for c in narrow.cards} == set(on_topic) - {order[0]}
+    replaced = await press(services, resumed, "A")
+    assert replaced.is_error and "replaced by a newer one" in str(replaced.body), "another topic, a new session"
 
 
 async def test_a_whole_review_reschedules_each_card_and_says_when_the_next_is_due(services: Services) -> None:

@@ -68,13 +68,19 @@ class ReviewService:
     # Starting --------------------------------------------------------------------------------------
 
     async def review(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
-        """A new session of the member's due cards, the longest overdue first, at most ``SESSION_CARDS`` of them;
-        with nothing due, when the next card is due and an offer to practise unseen questions."""
+        """The member's due cards, the longest overdue first, at most ``SESSION_CARDS`` in a session; with nothing
+        due, when the next card is due and an offer to practise unseen questions.
+
+        A review of the same topic still open goes on where it is (after a restart, or a dismissed message, the
+        command brings it back); another topic starts a new session, which ends the open one."""
         topic = None if options.get("topic") is None else str(options["topic"])
         eligible = await self.eligible_questions(caller, module, topic)
         cards = await self.repo.cards(caller.user_id, module.id)
         now = self.clock.now_ms()
         due = deck.due_cards(cards, eligible, now)
+        going = await self.repo.open_session_of(caller.user_id, module.id)
+        if going is not None and going.kind is ReviewKind.REVIEW and going.topic == topic:
+            return await self._show(caller, module, going, due_now=len(due))
         if not due:
             ids = {q.id for q in eligible}
             return review_render.nothing_due_reply(

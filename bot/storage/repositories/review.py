@@ -169,6 +169,14 @@ class ReviewRepository:
             cards=tuple(SessionCard(position=p, question_id=q) for p, q in enumerate(new.question_ids)),
         )
 
+    async def open_session_of(self, user_id: int, module: str) -> ReviewSession | None:
+        """The member's session of the module that has not ended, if any (a member has one at a time)."""
+        row = await self._db.fetch_one(
+            "SELECT id FROM review_sessions WHERE user_id = ? AND module = ? AND ended_ms IS NULL ORDER BY id DESC",
+            (user_id, module),
+        )
+        return None if row is None else await self.session(int(row["id"]))
+
     async def session(self, session_id: int) -> ReviewSession | None:
         row = await self._db.fetch_one(f"SELECT {_SESSION_COLUMNS} FROM review_sessions WHERE id = ?", (session_id,))
         if row is None:
