@@ -12,7 +12,7 @@ from bot.core.review.scheduling import ReviewCard
 from bot.storage.connect import open_database
 from bot.storage.engine import Database
 from tests.botkit import CHANNEL_ID, GUILD_ID
-from tests.botkit.process import BotProcess
+from tests.botkit.process import STUDY_BOT, BotProcess
 from tests.e2e.quizsteps import embed
 from tests.fakediscord import FakeDiscord
 from tests.helpers import CONTENT, make_settings
@@ -59,7 +59,7 @@ async def test_a_review_goes_on_across_sigkills(
     finally:
         await db.close()
     engine = {"DATABASE_URL": database_url} if database_url else {}
-    bot = BotProcess(fake, tmp_path, **engine)
+    bot = BotProcess(fake, tmp_path, STUDY_BOT, **engine)
     member = fake.make_member(MEMBER, "student5")
 
     async def click(message: dict[str, Any], label: str) -> str:
