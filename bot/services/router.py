@@ -58,10 +58,10 @@ class Router:
         for module_id, module in app.library.modules.items():
             specs = app.content.command_specs(module_id)
             specs += quiz.command_specs(module) if quiz else []
+            specs += review.command_specs(module) if review else []
             specs += server_settings.command_specs(module) if server_settings else []
             specs += study.command_specs(module) if study else []
             specs += privacy.command_specs(module) if privacy else []
-            specs += review.command_specs(module) if review else []
             self._specs.update({(spec.group, spec.name): spec for spec in specs})
 
     @property
