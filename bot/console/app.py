@@ -33,7 +33,7 @@ KNOWN_NAMES = {CONSOLE_CALLER.user_id: CONSOLE_CALLER.display_name}
 
 HELP_EXTRA = [
     ("help", "this list"),
-    ("press N", "press button N of the last reply"),
+    ("press N", "press button N of the last reply (a review card's, after its Read more)"),
     ("pick N", "choose option N of the last reply's menu"),
     ("a, b, c, d, e", "answer the open quiz question"),
     ("wait", "wait until this channel's quiz is over (for scripts fed through a pipe)"),
@@ -128,8 +128,8 @@ class ConsoleApp:
                 self.console.print(Text(f"Saved to {path}"))
             except InvalidInput as exc:
                 self.console.print(render_text(exc.message, KNOWN_NAMES, style="red"))
-        if not reply.is_error:
-            self.last = reply
+        if not reply.is_error and not reply.separate:  # "Read more" is shown beside the reply it came from,
+            self.last = reply  # whose buttons `press N` keeps pressing, as on Discord
             self.publisher.shown += 1
             self._last_shown = self.publisher.shown
         return True

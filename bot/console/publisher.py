@@ -27,7 +27,7 @@ class ConsolePublisher:
         self.console.print(render_reply(reply))
         message_id = next(self._ids)
         self._printed[message_id] = reply
-        if reply.buttons and reply.buttons[0].action.startswith("qa:"):
+        if _is_question(reply):
             self.open_question = reply
             self.shown += 1
             self.question_shown = self.shown
@@ -37,7 +37,7 @@ class ConsolePublisher:
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> bool:
         """A terminal cannot change what it printed, so an edit is printed anew, unless it changes nothing
         (a question posted again after a restart is edited to the same text)."""
-        self.open_question = None if not reply.buttons else self.open_question
+        self.open_question = self.open_question if _is_question(reply) else None  # a reveal closes it
         if self._printed.get(message_id) != reply:
             self._printed[message_id] = reply
             self.console.print(render_reply(reply))
@@ -55,3 +55,8 @@ class ConsolePublisher:
         self._question_posted.clear()
         if self.open_question is None:
             await self._question_posted.wait()
+
+
+def _is_question(reply: Reply) -> bool:
+    """An open quiz question: its buttons answer it (a reveal's only button is "Read more")."""
+    return bool(reply.buttons) and reply.buttons[0].action.startswith("qa:")

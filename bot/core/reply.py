@@ -72,6 +72,9 @@ class Reply(ReplyModel):
     ephemeral: bool = False
     is_error: bool = False
     attachment: Attachment | None = None
+    separate: bool = False
+    """A reply to a click shown as a message of its own, the clicked message left as it was: "Read more" opens a
+    topic page beside a quiz reveal everyone sees, or beside a review card that must stay open to go on."""
 
     @field_validator("body")
     @classmethod

@@ -69,12 +69,12 @@ async def update(interaction: discord.Interaction, reply: Reply) -> None:
     """Answer a button or menu: replace the clicked message, or answer the clicker alone (ephemeral replies).
 
     A message only the clicker sees (an ephemeral one, such as a settings history page) is replaced by an
-    ephemeral reply too: turning its pages edits it rather than piling up copies. Errors still come as a new
-    message, so the clicked one stays usable.
+    ephemeral reply too: turning its pages edits it rather than piling up copies. Errors and ``separate`` replies
+    ("Read more") still come as a new message, so the clicked one stays usable.
     """
     clicked = interaction.message
     private = clicked is not None and clicked.flags.ephemeral and not reply.is_error
-    if (reply.ephemeral and not private) or interaction.response.is_done():
+    if (reply.ephemeral and not private) or reply.separate or interaction.response.is_done():
         await send(interaction, reply)
         return
     await interaction.response.edit_message(embed=to_embed(reply), view=to_view(reply), allowed_mentions=NO_MENTIONS)

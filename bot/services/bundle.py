@@ -11,6 +11,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService, quiz_defaults
 from bot.services.quiz.unit_of_work import UnitOfWorkFactory
+from bot.services.review import ReviewService
 from bot.services.router import Router
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService, defaults_from
@@ -25,6 +26,7 @@ class Services:
     study: StudyService
     daily: DailyService
     privacy: PrivacyService
+    review: ReviewService
     router: Router
 
     @classmethod
@@ -39,7 +41,10 @@ class Services:
         quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler, quiz_units)
         quiz.publisher = publisher
         privacy = PrivacyService(app.db, clock, app.settings.data_retention_days, scheduler)
-        router = Router(app, quiz, server_settings, study, privacy)
+        review = ReviewService(app, clock, scheduler, server_settings)
+        quiz.runner.revealed = review.quiz_cards.revealed  # each reveal's answers update their members' cards
+        quiz.stats_extra = review.stats_fields
+        router = Router(app, quiz, server_settings, study, privacy, review)
         daily = DailyService(app, clock, quiz, server_settings, study.repo, scheduler)
         return cls(
             app=app,
@@ -48,16 +53,20 @@ class Services:
             study=study,
             daily=daily,
             privacy=privacy,
+            review=review,
             router=router,
         )
 
     async def start(self) -> None:
-        """Work that resumes after a restart: running quizzes, unposted results, the daily schedule."""
+        """Work that resumes after a restart: running quizzes, unposted results, the daily schedule, and quiz
+        answers revealed but not yet applied to review cards."""
         await self.quiz.runner.resume_all()
         await self.daily.start()
         await self.privacy.start()
+        await self.review.start()
 
     async def stop(self) -> None:
+        await self.review.stop()
         await self.privacy.stop()
         await self.daily.stop()
         await self.quiz.runner.shutdown()

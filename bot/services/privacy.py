@@ -28,6 +28,9 @@ EXPORT_NOUNS = {
     "display_names": ("display name", ""),
     "quizzes_started": ("quiz", " started"),
     "settings_changes": ("settings change", ""),
+    "review_cards": ("review card", ""),
+    "review_logs": ("review", ""),
+    "review_session_cards": ("card", " in review sessions"),
 }
 """How the export's summary counts each part: (the counted noun, what follows it), "1 quiz started"."""
 
@@ -50,7 +53,7 @@ class PrivacyService:
             CommandSpec(
                 module.id,
                 "privacy forget",
-                "Delete your answers, scores and stats in every server",
+                "Delete your answers, scores, stats and review cards in every server",
                 handler=self.ask_to_forget,
             ),
         ]
@@ -73,8 +76,8 @@ class PrivacyService:
         return Reply(
             title="Delete your data?",
             body=(
-                "This deletes your quiz answers, scores and stats in **every** server and the name the bot "
-                "remembered for you, and removes you as the starter of the quizzes you started (the quizzes stay "
+                "This deletes your quiz answers, scores and stats in **every** server, your review cards and "
+                "their history, and the name the bot remembered for you, and removes you as the starter of the quizzes you started (the quizzes stay "
                 "in their server's history without you). It cannot be undone. Settings changes you made as an "
                 "admin stay in each server's settings history, which records who changed what."
             ),
@@ -96,8 +99,8 @@ class PrivacyService:
         return Reply(
             title="Your data is deleted",
             body=(
-                f"{plural(removed, 'answer')} and your remembered names are gone from every server, and you are "
-                "no longer named as the starter of any quiz."
+                f"{plural(removed, 'answer')}, your review cards and your remembered names are gone from every "
+                "server, and you are no longer named as the starter of any quiz."
             ),
             ephemeral=True,
         )

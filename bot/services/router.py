@@ -11,7 +11,15 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core import render
-from bot.core.actions import AnswerQuestion, ForgetMe, SettingsHistoryPage, decode
+from bot.core.actions import (
+    AnswerQuestion,
+    ForgetMe,
+    ReviewPick,
+    ReviewPractice,
+    ReviewRate,
+    SettingsHistoryPage,
+    decode,
+)
 from bot.core.errors import InvalidInput, NotFound, UserFacingError
 from bot.core.reply import Reply
 from bot.core.words import plural
@@ -19,6 +27,7 @@ from bot.services.app import App
 from bot.services.catalog import ADMIN_SUFFIX, Caller, CommandSpec, OptionSpec, OptionValue
 from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
+from bot.services.review import ReviewService
 from bot.services.server_settings import SettingsService
 from bot.services.study import StudyService
 
@@ -33,12 +42,14 @@ class Router:
         server_settings: SettingsService | None = None,
         study: StudyService | None = None,
         privacy: PrivacyService | None = None,
+        review: ReviewService | None = None,
     ) -> None:
         self.app = app
         self.quiz = quiz
         self.server_settings = server_settings
         self.study = study
         self.privacy = privacy
+        self.review = review
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -47,6 +58,7 @@ class Router:
         for module_id, module in app.library.modules.items():
             specs = app.content.command_specs(module_id)
             specs += quiz.command_specs(module) if quiz else []
+            specs += review.command_specs(module) if review else []
             specs += server_settings.command_specs(module) if server_settings else []
             specs += study.command_specs(module) if study else []
             specs += privacy.command_specs(module) if privacy else []
@@ -149,6 +161,10 @@ class Router:
                 if self.quiz is None:
                     raise NotFound("Quizzes are not available here.")
                 return await self.quiz.answer(caller, decoded.session_id, decoded.position, decoded.choice)
+            if isinstance(decoded, ReviewPick | ReviewRate | ReviewPractice):
+                if self.review is None:
+                    raise NotFound("Reviews are not available here.")
+                return await self.review.press(caller, decoded)
             if isinstance(decoded, SettingsHistoryPage):
                 if self.server_settings is None:
                     raise NotFound("Settings are not available here.")

@@ -1,5 +1,6 @@
 """One scheduler for every background job, each under a name: a quiz's runner (``quiz-12``), the question of the
-day (``question-of-the-day``), retention (``privacy-purge``), the answer writer (``answer-flush``).
+day (``question-of-the-day``), retention (``privacy-purge``), the answer writer (``answer-flush``), review cards
+from revealed answers (``review-cards``) and review upkeep (``review-upkeep``).
 
 Jobs are found, replaced and cancelled by name, a job that fails is logged with its name instead of vanishing
 with its task, and shutting down cancels every job in one place, so nothing is left running after the bot

@@ -79,6 +79,7 @@ async def test_bot_registers_the_ketamine_group(fake: FakeDiscord, tmp_path: Pat
         "quiz",
         "leaderboard",
         "stats",
+        "review",
         "settings",
         "studygroup",
         "privacy",

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from bot.core.actions import AnswerQuestion
 from bot.core.content.library import ContentModule
 from bot.core.content.models import Question
+from bot.core.content.sections import read_more
 from bot.core.quiz.scoring import Standing
 from bot.core.render import footer
 from bot.core.reply import Button, Reply, ReplyField
@@ -75,7 +76,8 @@ def reveal_reply(
     names: Mapping[int, str],
     daily: bool = False,
 ) -> Reply:
-    """The answer: correct choice, why, source, how many picked each choice, who scored (user, points)."""
+    """The answer: correct choice, why, source, how many picked each choice, who scored (user, points), and "Read
+    more", which opens the section the question comes from for the clicker alone."""
     right = question.answer
     lines = [question.prompt, ""]
     for i, choice in enumerate(question.choices):
@@ -87,6 +89,7 @@ def reveal_reply(
     scored = ", ".join(f"{who(u, names)} +{p}" for u, p in scorers[:15]) or "Nobody this time."
     if len(scorers) > 15:
         scored += f" and {len(scorers) - 15} more"
+    more = read_more(module, question)
     return Reply(
         title=f"{heading(position, total, daily)} · the answer is {letter(right)}",
         body="\n".join(lines),
@@ -96,6 +99,7 @@ def reveal_reply(
         ],
         footer=footer(module, f"{sum(picks)} answered"),
         color=module.info.color,
+        buttons=[more] if more else [],
     )
 
 
@@ -155,11 +159,14 @@ def stats_reply(
     points: int,
     best_streak: int,
     per_topic: Sequence[tuple[str, int, int]],
+    extra: Sequence[ReplyField] = (),
 ) -> Reply:
+    """``extra``: fields after the quiz's own (the member's review cards, in their own stats)."""
     if answered == 0:
         return Reply(
             title=f"Stats · {display_name(name)}",
             body="No quiz answers in this server yet.",
+            fields=list(extra),
             footer=footer(module),
             color=module.info.color,
         )
@@ -176,6 +183,7 @@ def stats_reply(
         fields=[
             ReplyField(name="Best streak", value=f"{best_streak} right in a row", inline=True),
             ReplyField(name="By topic", value="\n".join(lines)[:1024]),
+            *extra,
         ],
         footer=footer(module),
         color=module.info.color,

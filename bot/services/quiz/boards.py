@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.core.content.library import ContentModule
 from bot.core.errors import InvalidInput
 from bot.core.quiz import render as quiz_render
 from bot.core.quiz.scoring import best_streak, week_start_ms
-from bot.core.reply import Reply
+from bot.core.reply import Reply, ReplyField
 from bot.services.catalog import Caller
 from bot.services.clock import Clock
 from bot.services.quiz.answer_writer import AnswerWriter
@@ -47,8 +49,15 @@ async def leaderboard(
 
 
 async def stats(
-    answers: AnswerStore, writer: AnswerWriter, caller: Caller, module: ContentModule, member: object
+    answers: AnswerStore,
+    writer: AnswerWriter,
+    caller: Caller,
+    module: ContentModule,
+    member: object,
+    extra: Callable[[Caller, ContentModule, int], Awaitable[list[ReplyField]]] | None = None,
 ) -> Reply:
+    """Answers, accuracy overall and per topic, best streak; then ``extra``'s fields (the member's own review
+    cards)."""
     guild_id = _guild(caller)
     await writer.write_names()
     user_id = caller.user_id if member is None else int(str(member))
@@ -67,4 +76,5 @@ async def stats(
         points=sum(a.points for a in history),
         best_streak=best_streak([a.correct for a in history]),
         per_topic=per_topic,
+        extra=[] if extra is None else await extra(caller, module, user_id),
     )

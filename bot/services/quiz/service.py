@@ -7,7 +7,7 @@ adapter shows), saves, and leaves the posting to the runner.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from bot.core.content.library import ContentModule
@@ -26,7 +26,7 @@ from bot.core.quiz.errors import (
 )
 from bot.core.quiz.model import QuizKind, QuizRules, QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
-from bot.core.reply import Reply
+from bot.core.reply import Reply, ReplyField
 from bot.core.text import ChannelRef, Text, Timestamp, join, text
 from bot.core.words import plural
 from bot.services.app import App
@@ -48,6 +48,8 @@ from bot.storage.repositories.study import StudyChannel, StudyRepository
 log = logging.getLogger(__name__)
 
 DEFAULT_RULES = QuizRules(limits.QUESTIONS.default, limits.SECONDS.default, limits.POINTS.default, limits.SPEED_BONUS)
+StatsExtra = Callable[[Caller, ContentModule, int], Awaitable[list[ReplyField]]]
+"""More of a member's stats from another part of the bot (their review cards): fields after the quiz's own."""
 SAVE_TRIES = 5
 """A stop retried this often when the quiz's runner saved in between (each try reads the quiz again)."""
 
@@ -89,6 +91,7 @@ class QuizService:
         self.runner = QuizRunner(
             app.library, clock, self.uow, self.writer, self.scheduler, self.defaults.reveal_seconds
         )
+        self.stats_extra: StatsExtra | None = None
 
     @property
     def publisher(self) -> Publisher | None:
@@ -114,7 +117,9 @@ class QuizService:
         return await boards.leaderboard(self.uow().answers, self.writer, self.clock, caller, module, this_channel)
 
     async def stats(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
-        return await boards.stats(self.uow().answers, self.writer, caller, module, options.get("member"))
+        return await boards.stats(
+            self.uow().answers, self.writer, caller, module, options.get("member"), self.stats_extra
+        )
 
     # Starting --------------------------------------------------------------------------------------
 
