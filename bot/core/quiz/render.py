@@ -180,3 +180,10 @@ def stats_reply(
         footer=footer(module),
         color=module.info.color,
     )
+
+
+def without_chart(reply: Reply, weeks: int) -> Reply:
+    """A stats reply for a member whose answers are all older than the chart's weeks: why there is no chart."""
+    span = plural(weeks, "week")
+    note = ReplyField(name=f"Last {span}", value=f"No answers in the last {span}, so no chart of them.")
+    return reply.model_copy(update={"fields": [*reply.fields, note]})
