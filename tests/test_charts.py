@@ -47,8 +47,10 @@ def test_the_chart_is_a_png_of_the_size_asked_for_with_a_picture_on_it() -> None
     assert png_size(data) == (800, 400)
     image = Image.open(io.BytesIO(data)).convert("RGB")  # decodes every pixel: a broken PNG raises here
     assert image.size == (800, 400)
-    colours = image.getcolors(maxcolors=800 * 400)  # (pixels, colour) for every colour used
-    assert colours is not None
+    found = image.getcolors(maxcolors=800 * 400)  # (pixels, colour) for every colour used
+    assert found is not None
+    colours = [(n, tuple(colour)) for n, colour in found if isinstance(colour, tuple)]
+    assert len(colours) == len(found), "RGB: each colour a tuple"
     white = sum(n for n, colour in colours if colour == (255, 255, 255))
     assert white < 800 * 400 * 3 // 4, "the grid fills much of the picture"
     assert len(colours) > 100, "many colours: cells along the scale, text, its antialiased edges"
