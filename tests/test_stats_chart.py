@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
+import pytest
+
+from bot.core.chart import GridChart
 from bot.core.quiz.progress import CHART_FILENAME, WEEK_MS
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
+from bot.services.charts import ChartRenderer
+from tests.helpers import make_settings
 from tests.quizkit import FakeClock, RecordingPublisher
+from tests.servicekit import close_services, open_services
 
 
 def member(user: int) -> Caller:
@@ -44,3 +51,21 @@ async def test_no_chart_without_answers_and_a_word_why_when_they_are_older(servi
     assert old.attachment is None
     assert old.fields[-1].name == "Last 8 weeks" and "no chart" in str(old.fields[-1].value)
     assert "1 question answered" in old.body, "the stats themselves are all time"
+
+
+async def test_a_chart_that_cannot_be_drawn_leaves_the_stats_and_says_so(
+    tmp_path: Path, database_url: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_: GridChart) -> bytes:
+        raise RuntimeError("no fonts today")
+
+    settings = make_settings(tmp_path, database_url=database_url)
+    services = await open_services(settings, FakeClock(), RecordingPublisher(), charts=ChartRenderer(broken))
+    try:
+        await answer_a_question(services, member(1))
+        reply = await services.router.run(member(1), "ketamine", "stats", {})
+    finally:
+        await close_services(services)
+    assert not reply.is_error and reply.attachment is None and "1 question answered" in reply.body
+    assert "could not be drawn" in str(reply.fields[-1].value)
+    assert "the stats chart could not be drawn" in caplog.text and "no fonts today" in caplog.text

@@ -3,6 +3,7 @@ answers, no rule changes anything here."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from bot.core.content.library import ContentModule
@@ -17,6 +18,8 @@ from bot.services.charts import ChartRenderer
 from bot.services.clock import Clock
 from bot.services.quiz.answer_writer import AnswerWriter
 from bot.services.quiz.unit_of_work import AnswerStore
+
+log = logging.getLogger(__name__)
 
 
 def _guild(caller: Caller) -> int:
@@ -87,11 +90,16 @@ async def with_accuracy_chart(
     reply: Reply, charts: ChartRenderer, module: ContentModule, history: Sequence[StoredAnswer], now_ms: int
 ) -> Reply:
     """The stats reply with the chart of accuracy per topic over the last weeks attached, drawn off the event loop;
-    or, when the member has answers but none in those weeks, a line saying why there is no chart."""
+    or, when the member has answers but none in those weeks (or the chart could not be drawn), a line saying why
+    there is no chart."""
     if not history:
         return reply  # the reply already says there are no answers
     chart = progress.accuracy_chart(module, history, now_ms)
     if chart is None:
         return quiz_render.without_chart(reply, progress.WEEKS)
-    png = await charts.render(chart)
+    try:
+        png = await charts.render(chart)
+    except Exception:  # the figures are worth sending without their picture
+        log.exception("the stats chart could not be drawn")
+        return quiz_render.without_chart(reply, progress.WEEKS, drawn=False)
     return reply.model_copy(update={"attachment": Attachment(filename=progress.CHART_FILENAME, data=png, image=True)})
