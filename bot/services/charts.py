@@ -32,6 +32,10 @@ COLOUR_SCALE = "RdYlBu"
 blindness (a red-to-green scale would not). Every cell also says its figure, so colour is never the only cue."""
 EMPTY = "#EEEEEE"
 DPI = 100
+MARGIN_PX, SCALE_PX, BOTTOM_PX, TOP_PX = 16, 95, 48, 30
+"""Margins in pixels: beside the row labels (which are measured), the colour scale and its labels on the right,
+the column labels and their title below, the title above. Set here rather than worked out by one of matplotlib's
+layout engines, which measures every piece of text and lays the figure out again on each draw."""
 
 
 def draw_grid_chart(chart: GridChart) -> bytes:
@@ -42,9 +46,17 @@ def draw_grid_chart(chart: GridChart) -> bytes:
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(chart.width_px / DPI, chart.height_px / DPI), dpi=DPI, layout="constrained")
+    figure = Figure(figsize=(chart.width_px / DPI, chart.height_px / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
+    right = 1 - SCALE_PX / chart.width_px
+    bottom, top = BOTTOM_PX / chart.height_px, 1 - TOP_PX / chart.height_px
+    axes = figure.add_axes((0, bottom, right, top - bottom))
+    axes.set_yticks(range(len(chart.row_labels)), labels=[_literal(r) for r in chart.row_labels])
+    axes.tick_params(which="both", length=0)
+    labels_px = max(label.get_window_extent().width for label in axes.get_yticklabels())
+    left = (labels_px + MARGIN_PX) / chart.width_px  # the row labels measured, so none is cut however long
+    axes.set_position((left, bottom, right - left, top - bottom))
+    scale_axes = figure.add_axes((right + 0.015, bottom, 0.02, top - bottom))
     scale = matplotlib.colormaps[COLOUR_SCALE].with_extremes(bad=EMPTY)
     norm = Normalize(chart.low, chart.high)
     grid = [[math.nan if cell is None else cell.value for cell in row] for row in chart.cells]  # NaN: empty
@@ -64,15 +76,13 @@ def draw_grid_chart(chart: GridChart) -> bytes:
                               ha="center", va="center", color=ink, fontsize=7 if small else 8)  # fmt: skip
     axes.set_title(_literal(chart.title), loc="left", fontsize=13)
     axes.set_xticks(range(len(chart.column_labels)), labels=[_literal(c) for c in chart.column_labels])
-    axes.set_yticks(range(len(chart.row_labels)), labels=[_literal(r) for r in chart.row_labels])
     axes.set_xlabel(_literal(chart.column_title))
     axes.set_xticks([x - 0.5 for x in range(1, len(chart.column_labels))], minor=True)
     axes.set_yticks([y - 0.5 for y in range(1, len(chart.row_labels))], minor=True)
     axes.grid(which="minor", color="white", linewidth=2)  # a gap between cells
-    axes.tick_params(which="both", length=0)
     axes.spines[:].set_visible(False)
     ticks = [chart.low + (chart.high - chart.low) * i / 4 for i in range(5)]
-    bar = figure.colorbar(image, ax=axes, ticks=ticks, fraction=0.04, pad=0.02)
+    bar = figure.colorbar(image, cax=scale_axes, ticks=ticks)
     bar.ax.yaxis.set_major_formatter(lambda value, _: f"{value:g}{chart.scale_suffix}")
     bar.set_label(_literal(chart.scale_title))
     bar.outline.set_visible(False)
