@@ -3,7 +3,7 @@ and later ones, one at a time, with the bot's resident memory before and after t
 
 A member first answers one question on every topic the bot offers (a quiz per topic, each in a channel of its
 own), so the chart has a row per topic. The answers are this week's: the fake Discord cannot backdate them, so the
-other seven columns are empty (README.md, "Charts").
+other seven columns are empty (README.md, "Charts table").
 """
 
 from __future__ import annotations

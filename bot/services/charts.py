@@ -9,10 +9,11 @@
 - Drawing runs in a worker thread (``asyncio.to_thread``), one chart at a time. Why a thread rather than a
   process: a chart is a short job (the first one also imports matplotlib), a process would pay the interpreter and
   that import on every chart (or need a worker's life managed: started, watched, restarted, stopped), and the
-  drawing takes plain data, so moving it later is easy. The cost is that matplotlib stays in the bot's memory
-  once a chart was drawn; the benchmark measures both (bench/README.md, "Charts"). One at a time because
-  matplotlib promises no thread safety, and so that a burst of stats commands queues behind one CPU instead of
-  taking both.
+  drawing takes plain data, so moving it later is easy. The costs: matplotlib stays in the bot's memory once a
+  chart was drawn (the benchmark measures it: bench/README.md, "Charts table"), and the thread shares the
+  interpreter's lock with the event loop, which keeps running during a chart but not at full speed. One at a
+  time because matplotlib promises no thread safety, and so that a burst of stats commands queues behind one CPU
+  instead of taking both.
 """
 
 from __future__ import annotations
