@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.services.app import App
 from bot.services.bundle import Services
+from bot.services.charts import ChartRenderer
 from bot.services.clock import Clock
 from bot.services.publisher import Publisher
 from bot.services.quiz.unit_of_work import UnitOfWorkFactory
@@ -31,17 +32,19 @@ async def open_services(
     publisher: Publisher,
     database: Callable[[Database], Database] | None = None,
     quiz_units: UnitOfWorkFactory | None = None,
+    charts: ChartRenderer | None = None,
 ) -> Services:
     """Open the app (content, migrated database) and wire every use case with ``Services.create``.
 
     ``database`` wraps the opened database in a double (e.g. ``DatabaseDouble``) before anything uses it;
-    ``quiz_units`` puts the quiz on another unit of work (the in-memory fake).
+    ``quiz_units`` puts the quiz on another unit of work (the in-memory fake); ``charts`` draws with a drawer of the
+    test's own.
     Nothing is started: a test calls ``services.start()`` or ``quiz.runner.resume_all()`` when it means to.
     """
     app = await App.open(settings)
     if database is not None:
         app = dataclasses.replace(app, db=database(app.db))
-    return Services.create(app, clock, publisher, quiz_units)
+    return Services.create(app, clock, publisher, quiz_units, charts)
 
 
 async def close_services(services: Services) -> None:

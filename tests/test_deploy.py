@@ -58,3 +58,11 @@ def test_systemd_database_does_not_depend_on_environment_order() -> None:
     assert "-m bot backup /var/lib/ketamine-study-bot/backups/ --keep" in backup
     timer = (DEPLOY / "backup.timer").read_text(encoding="utf-8")
     assert "OnCalendar=daily" in timer and "Persistent=true" in timer
+
+
+def test_matplotlib_keeps_its_font_cache_where_the_bot_may_write() -> None:
+    """Elsewhere matplotlib warns on the first chart of every process and rebuilds its font cache in a temporary
+    folder: the image's /app and the unit's checkout and home are read-only to the bot."""
+    assert "MPLCONFIGDIR=/data/matplotlib" in (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    unit = (DEPLOY / "bot.service").read_text(encoding="utf-8")
+    assert "Environment=MPLCONFIGDIR=%S/ketamine-study-bot/matplotlib" in unit, "inside StateDirectory="

@@ -124,8 +124,11 @@ class ConsoleApp:
         if reply.attachment is not None:
             folder = self.router.app.settings.database_path.parent / "exports"
             try:
-                path = await asyncio.to_thread(save_new_file, folder, reply.attachment.filename, reply.attachment.text)
-                self.console.print(Text(f"Saved to {path}"))
+                path = await asyncio.to_thread(
+                    save_new_file, folder, reply.attachment.filename, reply.attachment.content
+                )
+                saved = "Chart saved to" if reply.attachment.image else "Saved to"  # a terminal shows no pictures
+                self.console.print(Text(f"{saved} {path}"), soft_wrap=True)  # a path in one piece, to copy
             except InvalidInput as exc:
                 self.console.print(render_text(exc.message, KNOWN_NAMES, style="red"))
         if not reply.is_error and not reply.separate:  # "Read more" is shown beside the reply it came from,
@@ -190,17 +193,17 @@ class ConsoleApp:
             self.console.print(Text(name, style="bold"), Text(f"\n    {what}"), sep="")
 
 
-def save_new_file(folder: Path, filename: str, text: str) -> Path:
-    """Write ``text`` to a new file in ``folder`` (created if need be): ``name-2.json`` and so on when ``name.json``
-    exists, so an earlier export is never overwritten."""
+def save_new_file(folder: Path, filename: str, content: bytes) -> Path:
+    """Write ``content`` to a new file in ``folder`` (created if need be): ``name-2.json`` and so on when
+    ``name.json`` exists, so an earlier export (or chart) is never overwritten."""
     stem, suffix = Path(filename).stem, Path(filename).suffix
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for number in range(1, 10_000):
             path = folder / (filename if number == 1 else f"{stem}-{number}{suffix}")
             try:
-                with path.open("x", encoding="utf-8") as handle:
-                    handle.write(text)
+                with path.open("xb") as handle:
+                    handle.write(content)
             except FileExistsError:
                 continue
             return path

@@ -9,9 +9,9 @@ and menu labels are plain words, as Discord shows them without formatting.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from bot.core.text import Text, text
 
@@ -55,10 +55,30 @@ class Menu(ReplyModel):
 
 
 class Attachment(ReplyModel):
-    """A file sent with a reply (for example a data export)."""
+    """A file sent with a reply: text (a data export) or bytes (a PNG chart).
 
-    filename: str
-    text: str
+    ``image``: the file is a picture that belongs in the reply itself. Discord shows it as the embed's image; an
+    adapter that cannot show pictures saves it like any other file and says where.
+    """
+
+    filename: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,100}$")]
+    """Letters, digits, ``_``, ``-`` and ``.`` only: Discord's ``attachment://`` references need a plain name."""
+    text: str = ""
+    data: bytes | None = None
+    image: bool = False
+
+    @model_validator(mode="after")
+    def _one_content(self) -> Attachment:
+        if self.data is not None and self.text:
+            raise ValueError("an attachment holds text or bytes, not both")
+        if self.image and self.data is None:
+            raise ValueError("an image attachment holds bytes")
+        return self
+
+    @property
+    def content(self) -> bytes:
+        """The file's bytes (text as UTF-8)."""
+        return self.data if self.data is not None else self.text.encode("utf-8")
 
 
 class Reply(ReplyModel):

@@ -32,7 +32,16 @@ def to_embed(reply: Reply) -> discord.Embed:
         embed.add_field(name=field.name, value=markup(field.value), inline=field.inline)
     if reply.footer:
         embed.set_footer(text=reply.footer)
+    if reply.attachment is not None and reply.attachment.image:
+        embed.set_image(url=f"attachment://{reply.attachment.filename}")  # the file sent with it (see to_file)
     return embed
+
+
+def to_file(reply: Reply) -> discord.File | None:
+    """The reply's attachment as a file to upload; an image one is what the embed's image points at."""
+    if reply.attachment is None:
+        return None
+    return discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
 
 
 def to_view(reply: Reply) -> discord.ui.View | None:
@@ -53,9 +62,9 @@ async def send(interaction: discord.Interaction, reply: Reply) -> None:
     view = to_view(reply)
     if view is not None:
         extra["view"] = view
-    if reply.attachment is not None:
-        data = io.BytesIO(reply.attachment.text.encode("utf-8"))
-        extra["file"] = discord.File(data, filename=reply.attachment.filename)
+    file = to_file(reply)
+    if file is not None:
+        extra["file"] = file
     embed = to_embed(reply)
     if interaction.response.is_done():
         await interaction.followup.send(embed=embed, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS, **extra)
@@ -77,4 +86,8 @@ async def update(interaction: discord.Interaction, reply: Reply) -> None:
     if (reply.ephemeral and not private) or reply.separate or interaction.response.is_done():
         await send(interaction, reply)
         return
-    await interaction.response.edit_message(embed=to_embed(reply), view=to_view(reply), allowed_mentions=NO_MENTIONS)
+    file = to_file(reply)
+    extra: dict[str, Any] = {} if file is None else {"attachments": [file]}
+    await interaction.response.edit_message(
+        embed=to_embed(reply), view=to_view(reply), allowed_mentions=NO_MENTIONS, **extra
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services.app import App
+from bot.services.charts import ChartRenderer
 from bot.services.clock import Clock
 from bot.services.daily import DailyService
 from bot.services.privacy import PrivacyService
@@ -31,14 +32,22 @@ class Services:
 
     @classmethod
     def create(
-        cls, app: App, clock: Clock, publisher: Publisher, quiz_units: UnitOfWorkFactory | None = None
+        cls,
+        app: App,
+        clock: Clock,
+        publisher: Publisher,
+        quiz_units: UnitOfWorkFactory | None = None,
+        charts: ChartRenderer | None = None,
     ) -> Services:
         """Wire every use case. ``quiz_units`` makes the quiz's units of work (the SQL ones by default; fast tests
-        pass the in-memory fake)."""
+        pass the in-memory fake); ``charts`` draws charts (matplotlib in a worker thread by default; tests may
+        give it a drawer of their own)."""
         scheduler = Scheduler(clock)
         server_settings = SettingsService(app.db, clock, defaults_from(app.settings))
         study = StudyService(app.db, clock, publisher)
-        quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler, quiz_units)
+        quiz = QuizService(
+            app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler, quiz_units, charts
+        )
         quiz.publisher = publisher
         privacy = PrivacyService(app.db, clock, app.settings.data_retention_days, scheduler)
         review = ReviewService(app, clock, scheduler, server_settings)

@@ -416,14 +416,15 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
                 message_type = 19
             if record.component_message_id is not None:
                 metadata["interacted_message_id"] = str(record.component_message_id)
+        attachments = self._attachments(payload, uploads)
         message = message_payload(
             message_id=self.snowflake(),
             channel_id=channel_id,
             author=author or self.bot_author,
             content=str(payload.get("content") or ""),
-            embeds=payload.get("embeds") or [],
+            embeds=embed_files(payload.get("embeds") or [], attachments),
             components=number_components(components),
-            attachments=self._attachments(payload, uploads),
+            attachments=attachments,
             flags=flags,
             tts=bool(payload.get("tts")),
             message_type=message_type,
@@ -464,6 +465,8 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
         message["flags"] = flags
         if "attachments" in payload or uploads:
             message["attachments"] = self._attachments(payload, uploads, keep=message.get("attachments") or [])
+        if "embeds" in payload or uploads:
+            message["embeds"] = embed_files(message["embeds"] or [], message.get("attachments") or [])
         message["edited_timestamp"] = iso_now()
         self._announce("MESSAGE_UPDATE", message)
         self.notify()
@@ -750,3 +753,19 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
         return await self._send_interaction(
             MODAL_SUBMIT, data, guild_id=gid, channel=channel, member=who, message=msg, locale=locale
         )
+
+
+def embed_files(embeds: Sequence[JSON], attachments: Sequence[JSON]) -> list[JSON]:
+    """Embeds as Discord stores them: an image or thumbnail at ``attachment://NAME`` points at the message's file of
+    that name (its URL); a name with no such file stays as written, so a test sees the mismatch."""
+    files = {str(a["filename"]): a for a in attachments}
+    resolved: list[JSON] = []
+    for embed in embeds:
+        stored = dict(embed)
+        for key in ("image", "thumbnail"):
+            url = str((embed.get(key) or {}).get("url") or "")
+            attached = files.get(url.removeprefix("attachment://")) if url.startswith("attachment://") else None
+            if attached is not None:
+                stored[key] = {"url": attached["url"], "proxy_url": attached["proxy_url"]}
+        resolved.append(stored)
+    return resolved

@@ -188,3 +188,14 @@ def stats_reply(
         footer=footer(module),
         color=module.info.color,
     )
+
+
+def without_chart(reply: Reply, weeks: int, drawn: bool = True) -> Reply:
+    """A stats reply without its chart, saying why: the member's answers are all older than the chart's weeks, or
+    (``drawn=False``) the chart could not be drawn this time."""
+    span = plural(weeks, "week")
+    why = f"No answers in the last {span}, so no chart of them."
+    if not drawn:
+        why = "The chart could not be drawn this time; the figures above are complete. Ask again later."
+    note = ReplyField(name=f"Last {span}", value=why)
+    return reply.model_copy(update={"fields": [*reply.fields, note]})

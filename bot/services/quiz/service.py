@@ -31,6 +31,7 @@ from bot.core.text import ChannelRef, Text, Timestamp, join, text
 from bot.core.words import plural
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionValue
+from bot.services.charts import ChartRenderer
 from bot.services.clock import Clock
 from bot.services.config import ServiceSettings
 from bot.services.publisher import Publisher
@@ -77,15 +78,18 @@ class QuizService:
         study: StudyRepository | None = None,
         scheduler: Scheduler | None = None,
         uow: UnitOfWorkFactory | None = None,
+        charts: ChartRenderer | None = None,
     ) -> None:
         """``uow`` makes the unit of work each use case runs in (the SQL one on the app's database by default;
-        fast tests pass an in-memory fake)."""
+        fast tests pass an in-memory fake). ``charts`` draws the stats chart (tests pass one with their own
+        drawer)."""
         self.app = app
         self.clock = clock
         self.defaults = defaults or QuizDefaults()
         self.server_settings = server_settings
         self.study = study
         self.scheduler = scheduler or Scheduler(clock)
+        self.charts = charts or ChartRenderer()
         self.writer = AnswerWriter(AnswerRepository(app.db), self.scheduler)
         self.uow = uow or sql_units(app.db, self.writer)
         self.runner = QuizRunner(
@@ -118,7 +122,14 @@ class QuizService:
 
     async def stats(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         return await boards.stats(
-            self.uow().answers, self.writer, caller, module, options.get("member"), self.stats_extra
+            self.uow().answers,
+            self.writer,
+            self.clock,
+            self.charts,
+            caller,
+            module,
+            options.get("member"),
+            self.stats_extra,
         )
 
     # Starting --------------------------------------------------------------------------------------
