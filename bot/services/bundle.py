@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.services.app import App
 from bot.services.clock import Clock
 from bot.services.daily import DailyService
+from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService, quiz_defaults
@@ -15,6 +16,7 @@ from bot.services.router import Router
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService, defaults_from
 from bot.services.study import StudyService
+from bot.services.tutor import TutorService
 
 
 @dataclass
@@ -25,6 +27,8 @@ class Services:
     study: StudyService
     daily: DailyService
     privacy: PrivacyService
+    moderation: ModerationService
+    tutor: TutorService
     router: Router
 
     @classmethod
@@ -36,10 +40,21 @@ class Services:
         scheduler = Scheduler(clock)
         server_settings = SettingsService(app.db, clock, defaults_from(app.settings))
         study = StudyService(app.db, clock, publisher)
-        quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler, quiz_units)
+        moderation = ModerationService(app.library, app.db, clock)
+        quiz = QuizService(
+            app,
+            clock,
+            quiz_defaults(app.settings),
+            server_settings,
+            study.repo,
+            scheduler,
+            quiz_units,
+            hidden=moderation.hidden_questions,
+        )
         quiz.publisher = publisher
         privacy = PrivacyService(app.db, clock, app.settings.data_retention_days, scheduler)
-        router = Router(app, quiz, server_settings, study, privacy)
+        tutor = TutorService(app.db, clock)
+        router = Router(app, quiz, server_settings, study, privacy, moderation, tutor)
         daily = DailyService(app, clock, quiz, server_settings, study.repo, scheduler)
         return cls(
             app=app,
@@ -48,6 +63,8 @@ class Services:
             study=study,
             daily=daily,
             privacy=privacy,
+            moderation=moderation,
+            tutor=tutor,
             router=router,
         )
 

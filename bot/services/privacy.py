@@ -28,6 +28,8 @@ EXPORT_NOUNS = {
     "display_names": ("display name", ""),
     "quizzes_started": ("quiz", " started"),
     "settings_changes": ("settings change", ""),
+    "question_reports": ("report", " on quiz questions"),
+    "name_shared_in": ("server", " naming you in its tutor export"),
 }
 """How the export's summary counts each part: (the counted noun, what follows it), "1 quiz started"."""
 
@@ -73,10 +75,12 @@ class PrivacyService:
         return Reply(
             title="Delete your data?",
             body=(
-                "This deletes your quiz answers, scores and stats in **every** server and the name the bot "
-                "remembered for you, and removes you as the starter of the quizzes you started (the quizzes stay "
-                "in their server's history without you). It cannot be undone. Settings changes you made as an "
-                "admin stay in each server's settings history, which records who changed what."
+                "This deletes your quiz answers, scores and stats in **every** server, the name the bot "
+                "remembered for you, your reports on quiz questions and your choice to be named in tutor exports, "
+                "and removes you as the starter of the quizzes you started (the quizzes stay in their server's "
+                "history without you). It cannot be undone. Settings changes you made as an admin, and what "
+                "moderators did about reports, stay in each server's settings history, which records who changed "
+                "what."
             ),
             footer=footer(module),
             ephemeral=True,
@@ -96,8 +100,8 @@ class PrivacyService:
         return Reply(
             title="Your data is deleted",
             body=(
-                f"{plural(removed, 'answer')} and your remembered names are gone from every server, and you are "
-                "no longer named as the starter of any quiz."
+                f"{plural(removed, 'answer')}, your remembered names, your reports and your choice to be named in "
+                "tutor exports are gone from every server, and you are no longer named as the starter of any quiz."
             ),
             ephemeral=True,
         )

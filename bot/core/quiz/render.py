@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from bot.core.actions import AnswerQuestion
 from bot.core.content.library import ContentModule
 from bot.core.content.models import Question
+from bot.core.moderation import report_button
 from bot.core.quiz.scoring import Standing
 from bot.core.render import footer
 from bot.core.reply import Button, Reply, ReplyField
@@ -75,7 +76,8 @@ def reveal_reply(
     names: Mapping[int, str],
     daily: bool = False,
 ) -> Reply:
-    """The answer: correct choice, why, source, how many picked each choice, who scored (user, points)."""
+    """The answer: correct choice, why, source, how many picked each choice, who scored (user, points); the question's
+    id (moderators name it to hide it) and a button to report a problem with it."""
     right = question.answer
     lines = [question.prompt, ""]
     for i, choice in enumerate(question.choices):
@@ -94,8 +96,9 @@ def reveal_reply(
             ReplyField(name="Source", value=cited[:1024]),
             ReplyField(name=f"Scored ({len(scorers)})", value=scored[:1024]),
         ],
-        footer=footer(module, f"{sum(picks)} answered"),
+        footer=footer(module, f"Question {question.id} · {sum(picks)} answered"),
         color=module.info.color,
+        buttons=[report_button(module.id, question)],
     )
 
 

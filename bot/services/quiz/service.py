@@ -7,7 +7,7 @@ adapter shows), saves, and leaves the posting to the runner.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from bot.core.content.library import ContentModule
@@ -48,6 +48,8 @@ from bot.storage.repositories.study import StudyChannel, StudyRepository
 log = logging.getLogger(__name__)
 
 DEFAULT_RULES = QuizRules(limits.QUESTIONS.default, limits.SECONDS.default, limits.POINTS.default, limits.SPEED_BONUS)
+HiddenQuestions = Callable[[int, str], Awaitable[frozenset[str]]]
+"""The ids of a module's questions hidden in a server (``ModerationService.hidden_questions``)."""
 SAVE_TRIES = 5
 """A stop retried this often when the quiz's runner saved in between (each try reads the quiz again)."""
 
@@ -75,9 +77,11 @@ class QuizService:
         study: StudyRepository | None = None,
         scheduler: Scheduler | None = None,
         uow: UnitOfWorkFactory | None = None,
+        hidden: HiddenQuestions | None = None,
     ) -> None:
         """``uow`` makes the unit of work each use case runs in (the SQL one on the app's database by default;
-        fast tests pass an in-memory fake)."""
+        fast tests pass an in-memory fake). ``hidden``: the questions a server hid, which its quizzes and questions
+        of the day never ask (none without it)."""
         self.app = app
         self.clock = clock
         self.defaults = defaults or QuizDefaults()
@@ -86,6 +90,7 @@ class QuizService:
         self.scheduler = scheduler or Scheduler(clock)
         self.writer = AnswerWriter(AnswerRepository(app.db), self.scheduler)
         self.uow = uow or sql_units(app.db, self.writer)
+        self.hidden = hidden
         self.runner = QuizRunner(
             app.library, clock, self.uow, self.writer, self.scheduler, self.defaults.reveal_seconds
         )
@@ -128,7 +133,8 @@ class QuizService:
             )
         base, pool = await self._rules_for(guild_id, module)
         topic = options.get("topic") or await self._study_topic(guild_id, channel_id)
-        new, chosen = new_quiz(caller, module, options, base, pool, None if topic is None else str(topic))
+        hidden = await self._hidden(guild_id, module)
+        new, chosen = new_quiz(caller, module, options, base, pool, None if topic is None else str(topic), hidden)
         await self.writer.write_names()  # older names waiting must not overwrite the starter's
         async with self.uow() as uow:
             added = uow.quizzes.add(new, [q.id for q in chosen], self.clock.now_ms())
@@ -160,10 +166,10 @@ class QuizService:
     ) -> QuizSession | None:
         """Post a channel's question of the day for ``day``; None if that day was already posted."""
         rules, pool = await self._rules_for(channel.guild_id, module)
+        hidden = await self._hidden(channel.guild_id, module)
         async with self.uow() as uow:
-            made = new_daily(
-                channel, module, rules, pool, await uow.quizzes.daily_usage(channel.channel_id), day, closes_ms, seed
-            )
+            usage = await uow.quizzes.daily_usage(channel.channel_id)
+            made = new_daily(channel, module, rules, pool, usage, day, closes_ms, seed, hidden)
             if made is None:
                 log.warning("no questions for the daily question in channel %d", channel.channel_id)
                 return None
@@ -196,6 +202,9 @@ class QuizService:
             where = join(", ", (ChannelRef(c.channel_id) for c in channels[:10]))
             raise InvalidInput(text("In this server quizzes run in the study-group channels: ", where, "."))
         return here.topic
+
+    async def _hidden(self, guild_id: int, module: ContentModule) -> frozenset[str]:
+        return frozenset() if self.hidden is None else await self.hidden(guild_id, module.id)
 
     async def _rules_for(self, guild_id: int, module: ContentModule) -> tuple[QuizRules, tuple[str, ...]]:
         """This server's quiz rules and topic pool (empty: every topic)."""

@@ -21,8 +21,10 @@ def new_quiz(
     base: QuizRules,
     pool: tuple[str, ...],
     topic: str | None,
+    hidden: frozenset[str] = frozenset(),
 ) -> tuple[NewSession, list[Question]]:
-    """A quiz as the starter asked for it: their filters over the server's topic pool, in a fresh random order."""
+    """A quiz as the starter asked for it: their filters over the server's topic pool, in a fresh random order,
+    without the questions the server hid."""
     assert caller.guild_id is not None and caller.channel_id is not None
     if not module.questions:
         raise NotFound(f"/{module.id} has no quiz questions yet.")
@@ -31,7 +33,7 @@ def new_quiz(
     count = int(options.get("questions", base.question_count))
     difficulty = options.get("difficulty")
     seed = secrets.randbits(48)
-    bank = [q for q in module.questions if topic is not None or not pool or q.topic in pool]
+    bank = [q for q in module.questions if (topic is not None or not pool or q.topic in pool) and q.id not in hidden]
     chosen = pick_questions(bank, count, seed, topic, None if difficulty is None else int(difficulty))
     new = NewSession(
         guild_id=caller.guild_id,
@@ -55,11 +57,16 @@ def new_daily(
     day: str,
     closes_ms: int,
     seed: int,
+    hidden: frozenset[str] = frozenset(),
 ) -> tuple[NewSession, Question] | None:
     """A channel's question of the day: from its topic (or the server's pool), the least used one first, so a
-    channel sees no repeat until its pool is used up. None when no question fits."""
+    channel sees no repeat until its pool is used up; never one the server hid. None when no question fits."""
     topic = channel.topic
-    bank = [q for q in module.questions if (q.topic == topic if topic else (not pool or q.topic in pool))]
+    bank = [
+        q
+        for q in module.questions
+        if (q.topic == topic if topic else (not pool or q.topic in pool)) and q.id not in hidden
+    ]
     if not bank:
         return None
     least = min(usage.get(q.id, 0) for q in bank)
