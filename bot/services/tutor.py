@@ -36,7 +36,10 @@ class TutorService:
         self.clock = clock
 
     def command_specs(self, module: ContentModule) -> list[CommandSpec]:
-        specs = [
+        """Only for a module with quiz questions: without them there is nothing to export or to be named in."""
+        if not module.questions:
+            return []
+        return [
             CommandSpec(
                 module.id,
                 "privacy share-name",
@@ -50,19 +53,15 @@ class TutorService:
                 ),
                 guild_only=True,
                 handler=self.share_name,
-            )
+            ),
+            CommandSpec(
+                admin_group(module.id),
+                "export",
+                "Quiz results per topic and question as a CSV file (members counted, not named)",
+                guild_only=True,
+                handler=self.export,
+            ),
         ]
-        if module.questions:
-            specs.append(
-                CommandSpec(
-                    admin_group(module.id),
-                    "export",
-                    "Quiz results per topic and question as a CSV file (members counted, not named)",
-                    guild_only=True,
-                    handler=self.export,
-                )
-            )
-        return specs
 
     async def share_name(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         guild_id = _guild(caller)
