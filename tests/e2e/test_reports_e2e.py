@@ -234,3 +234,21 @@ async def test_the_tutor_export_names_nobody_who_did_not_opt_in(fake: FakeDiscor
     assert (question["answers"], question["members"]) == ("3", "3")
     assert fake.errors == []
     assert all(m == {"parse": []} for m in fake.allowed_mentions)
+
+
+def test_the_fake_refuses_a_modal_discord_would_refuse() -> None:
+    from tests.fakediscord.validation import check_modal
+
+    field = {"type": 4, "custom_id": "text", "label": "What is wrong?", "style": 2, "min_length": 1, "max_length": 1000}
+    good = {"title": "Report a problem", "custom_id": "ksb:rs:x", "components": [{"type": 1, "components": [field]}]}
+    assert check_modal(good) == []
+    bad_inputs = [
+        {**field, "label": "L" * 46},
+        {**field, "max_length": 5000},
+        {**field, "style": 3},
+        {**field, "custom_id": ""},
+        {**field, "min_length": 10, "max_length": 5},
+    ]
+    for bad in bad_inputs:
+        assert check_modal({**good, "components": [{"type": 1, "components": [bad]}]}), bad
+    assert check_modal({**good, "components": []}) and check_modal({**good, "title": "T" * 46})
