@@ -14,6 +14,7 @@ from bot.core import render
 from bot.core.actions import (
     AnswerQuestion,
     ForgetMe,
+    FormAction,
     ReportQuestion,
     SettingsHistoryPage,
     SubmitReport,
@@ -148,7 +149,7 @@ class Router:
         with self._working():
             try:
                 decoded = decode(action)
-                if not isinstance(decoded, SubmitReport) or self.moderation is None:
+                if not isinstance(decoded, FormAction) or self.moderation is None:
                     raise NotFound("That form is not one this bot made, or it is from an older version.")
                 return await self.moderation.submit(caller, decoded, typed)
             except UserFacingError as exc:
