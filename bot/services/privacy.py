@@ -29,9 +29,10 @@ EXPORT_NOUNS = {
     "quizzes_started": ("quiz", " started"),
     "settings_changes": ("settings change", ""),
     "question_reports": ("report", " on quiz questions"),
-    "name_shared_in": ("server", " naming you in its tutor export"),
+    "name_shared_in": ("server", " naming you in the tutor export"),
 }
-"""How the export's summary counts each part: (the counted noun, what follows it), "1 quiz started"."""
+"""How the export's summary counts each part: (the counted noun, what follows it), "1 quiz started". A part with
+nothing in it is left out of the summary (the file still has it, empty)."""
 
 
 class PrivacyService:
@@ -59,7 +60,7 @@ class PrivacyService:
 
     async def export(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         data = await self.repo.export(caller.user_id)
-        counts = ", ".join(_count(key, len(rows)) for key, rows in data.items())
+        counts = ", ".join(_count(key, len(rows)) for key, rows in data.items() if rows) or "nothing"
         document = {"user_id": caller.user_id, "exported_ms": self.clock.now_ms(), **data}
         return Reply(
             title="Your data",
@@ -100,8 +101,8 @@ class PrivacyService:
         return Reply(
             title="Your data is deleted",
             body=(
-                f"{plural(removed, 'answer')}, your remembered names, your reports and your choice to be named in "
-                "tutor exports are gone from every server, and you are no longer named as the starter of any quiz."
+                f"{plural(removed, 'answer')} and your remembered names, reports and choices to be named in tutor "
+                "exports are gone from every server, and you are no longer named as the starter of any quiz."
             ),
             ephemeral=True,
         )
