@@ -53,7 +53,11 @@ def test_systemd_database_does_not_depend_on_environment_order() -> None:
     unit = (DEPLOY / "bot.service").read_text(encoding="utf-8")
     assert "StateDirectory=ketamine-study-bot" in unit and "Environment=DATABASE_PATH" not in unit
     backup = (DEPLOY / "backup.service").read_text(encoding="utf-8")
-    for shared in ("User=ketamine-bot", "EnvironmentFile=/etc/ketamine-study-bot.env", "StateDirectory=ketamine-study-bot"):
+    for shared in (
+        "User=ketamine-bot",
+        "EnvironmentFile=/etc/ketamine-study-bot.env",
+        "StateDirectory=ketamine-study-bot",
+    ):
         assert shared in unit and shared in backup
     assert "-m bot backup /var/lib/ketamine-study-bot/backups/ --keep" in backup
     timer = (DEPLOY / "backup.timer").read_text(encoding="utf-8")

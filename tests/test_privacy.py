@@ -54,7 +54,10 @@ async def test_forget_needs_confirmation_by_the_same_member(services: Services) 
 
     done = await services.router.press(member(1), ask.buttons[0].action)
     assert done.title == "Your data is deleted" and "2 answers" in done.body
-    assert await services.quiz.uow().answers.history(10, 1) == [] and await services.quiz.uow().answers.history(11, 1) == []
+    assert (
+        await services.quiz.uow().answers.history(10, 1) == []
+        and await services.quiz.uow().answers.history(11, 1) == []
+    )
     assert len(await services.quiz.uow().answers.history(10, 2)) == 1, "other members keep their data"
     started = await services.app.db.fetch_all("SELECT starter_id FROM quiz_sessions ORDER BY id")
     assert [r["starter_id"] for r in started] == [0, 0, 2], "the quizzes member 1 started no longer name them"

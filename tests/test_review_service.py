@@ -162,7 +162,7 @@ async def test_repeated_stale_and_foreign_clicks(services: Services) -> None:
     answered = await press(services, card, "B")
     assert await press(services, card, "C") == answered, "the first pick stands; the card is shown as it is"
     labels = [b.label for b in answered.buttons]
-    assert labels == ["Again · 1 min", "Hard · 6 min", "Good · 10 min", "Easy · 8 d", "Read more"]
+    assert labels == ["Again · 1 min", "Hard · 6 min", "Good · 10 min", "Easy · 8 d", "Read more", "Report a problem"]
     assert [b.style for b in answered.buttons][:4] == ["danger", "secondary", "secondary", "secondary"], (
         "a wrong pick suggests Again"
     )
@@ -246,7 +246,7 @@ async def test_a_quiz_reveal_reads_more_in_its_section(services: Services) -> No
     publisher = services.quiz.publisher
     assert isinstance(publisher, RecordingPublisher)
     reveal = next(r for _, _, r in publisher.edits if "the answer is" in r.title)
-    assert [b.label for b in reveal.buttons] == ["Read more"]
+    assert [b.label for b in reveal.buttons] == ["Read more", "Report a problem"]
     more = await services.router.press(BO, reveal.buttons[0].action)
     assert more.ephemeral and more.separate and any(f.name.startswith("» ") for f in more.fields)
 
@@ -346,3 +346,32 @@ async def test_stats_show_mastery_due_cards_and_the_streak_in_the_servers_zone(s
 def words_of(value: Text) -> str:
     """A field's words and small print, other tokens left out."""
     return " ".join(p if isinstance(p, str) else p.text if isinstance(p, Small) else "" for p in pieces(value))
+
+
+async def test_questions_hidden_in_a_server_are_never_reviewed_there_and_answers_can_be_reported(
+    services: Services,
+) -> None:
+    """A question the server's moderators hid is left out of practice and review in that server (not in direct
+    messages, where no server's choice applies); a review answer in a server has Report a problem, in DMs not."""
+    module = services.router.app.content.module("ketamine")
+    bank = [q.id for q in module.questions if q.topic == "mechanism"]
+    kept, hidden = bank[0], bank[1:]
+    for question_id in hidden:
+        done = await services.router.run(ADMIN, "ketamine-admin", "question hide", {"question": question_id})
+        assert not done.is_error, done.body
+
+    offer = await review(services, topic="mechanism")
+    card = await press(services, offer, "Practise")
+    answered = await press(services, card, "A")
+    assert "Report a problem" in [b.label for b in answered.buttons]
+    finished = await press(services, answered, Rating.GOOD.label)
+    assert [log.question_id for log in await services.review.repo.logs(1)] == [kept]
+    assert finished.title == "Practice finished" and "Done: 1 card" in words(finished)  # the only one not hidden
+
+    in_dms = Caller(user_id=1, display_name="ana", guild_id=None, channel_id=None)
+    offer = await review(services, in_dms, topic="mechanism")
+    card = await press(services, offer, "Practise", in_dms)
+    answered = await press(services, card, "A", in_dms)
+    assert "Report a problem" not in [b.label for b in answered.buttons]
+    await press(services, answered, Rating.GOOD.label, in_dms)
+    assert (await services.review.repo.logs(1))[-1].question_id in hidden

@@ -120,6 +120,11 @@ class ConsoleApp:
         except InvalidInput as exc:
             self.console.print(render_text(exc.message, KNOWN_NAMES, style="red"))
             return True
+        if reply.form is not None:
+            filled = await self._fill(reply)
+            if filled is None:
+                return True
+            reply = filled
         self.console.print(render_reply(reply, KNOWN_NAMES))
         if reply.attachment is not None:
             folder = self.router.app.settings.database_path.parent / "exports"
@@ -171,11 +176,11 @@ class ConsoleApp:
             if not 1 <= number <= len(last.menu.options):
                 raise InvalidInput(f"Pick a number from 1 to {len(last.menu.options)}.")
             return await self.router.press(CONSOLE_CALLER, last.menu.action, [last.menu.options[number - 1].value])
-        question = self.publisher.open_question
-        if question is not None and (
-            last is None or not last.buttons or self.publisher.question_shown > self._last_shown
+        published = self.publisher.latest
+        if published is not None and (
+            last is None or not last.buttons or self.publisher.latest_shown > self._last_shown
         ):
-            last = question  # the quiz question printed after the last reply: its buttons, as its hint says
+            last = published  # a quiz message printed after the last reply: its buttons, as its hint says
         if last is None or not last.buttons:
             raise InvalidInput("The last reply has no buttons to press.")
         if not 1 <= number <= len(last.buttons):
@@ -184,6 +189,22 @@ class ConsoleApp:
         if button.disabled:
             raise InvalidInput(f"“{button.label}” is disabled here.")
         return await self.router.press(CONSOLE_CALLER, button.action)
+
+    async def _fill(self, reply: Reply) -> Reply | None:
+        """A form, as Discord's modal is: shown, then the next line typed is its text (an empty one cancels)."""
+        form = reply.form
+        assert form is not None
+        self.console.print(render_reply(reply, KNOWN_NAMES))
+        self.console.print(
+            Text(f"{form.label} Type it on one line (up to {form.max_length} characters); an empty line cancels.")
+        )
+        if self.stdin.isatty():
+            self.console.print("[bold green]…>[/] ", end="")
+        typed = (await asyncio.to_thread(self.stdin.readline)).rstrip("\n")
+        if not typed.strip():
+            self.console.print(Text("Nothing was sent."))
+            return None
+        return await self.router.submit(CONSOLE_CALLER, form.action, typed)
 
     def print_help(self) -> None:
         self.console.print("[bold]Commands[/] (options are written name:value, as in Discord)")

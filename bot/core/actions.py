@@ -151,6 +151,34 @@ class ReviewPractice:
         return f"rx:{self.module}" + (f":{self.topic}" if self.topic else "")
 
 
+@dataclass(frozen=True)
+class ReportQuestion:
+    """The "Report a problem" button under a question's answer: it opens the report form.
+
+    ``version`` is the question's content version as shown (``bot.core.moderation.question_version``), so a report
+    says which wording it is about even if the content changes before it is sent.
+    """
+
+    module: str
+    question_id: str
+    version: str
+
+    def encode(self) -> str:
+        return f"rq:{self.module}:{self.question_id}:{self.version}"
+
+
+@dataclass(frozen=True)
+class SubmitReport:
+    """The report form sent: its one text is what the member says is wrong. A form's action, never a button's."""
+
+    module: str
+    question_id: str
+    version: str
+
+    def encode(self) -> str:
+        return f"rs:{self.module}:{self.question_id}:{self.version}"
+
+
 Action = (
     ShowPage
     | ShowSection
@@ -163,9 +191,16 @@ Action = (
     | ReviewPick
     | ReviewRate
     | ReviewPractice
+    | ReportQuestion
+    | SubmitReport
 )
+FormAction = SubmitReport
+"""Actions that only a submitted form runs (with its text); pressed as a button they are refused."""
 
 _SLUG = r"[a-z][a-z0-9-]{0,30}"
+_QUESTION = r"[a-z][a-z0-9-]{1,39}"
+"""A question id, as the content model allows one."""
+_VERSION = r"[0-9a-f]{8}"
 _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
     (
         re.compile(rf"pg:(?P<module>{_SLUG}):(?P<document>t\.{_SLUG}|c\.{_SLUG}\.{_SLUG}|s):(?P<page>\d{{1,2}})"),
@@ -181,6 +216,8 @@ _PATTERNS: list[tuple[re.Pattern[str], type[Action]]] = [
     (re.compile(r"rp:(?P<session>[1-9]\d{0,17}):(?P<position>\d{1,2}):(?P<choice>[0-4])"), ReviewPick),
     (re.compile(r"rr:(?P<session>[1-9]\d{0,17}):(?P<position>\d{1,2}):(?P<rating>[1-4])"), ReviewRate),
     (re.compile(rf"rx:(?P<module>{_SLUG})(?::(?P<topic>{_SLUG}))?"), ReviewPractice),
+    (re.compile(rf"rq:(?P<module>{_SLUG}):(?P<question>{_QUESTION}):(?P<version>{_VERSION})"), ReportQuestion),
+    (re.compile(rf"rs:(?P<module>{_SLUG}):(?P<question>{_QUESTION}):(?P<version>{_VERSION})"), SubmitReport),
 ]
 
 
@@ -212,5 +249,9 @@ def decode(text: str) -> Action:
             return ReviewRate(int(match["session"]), int(match["position"]), int(match["rating"]))
         if kind is ReviewPractice:
             return ReviewPractice(match["module"], match["topic"])
+        if kind is ReportQuestion:
+            return ReportQuestion(match["module"], match["question"], match["version"])
+        if kind is SubmitReport:
+            return SubmitReport(match["module"], match["question"], match["version"])
         return OpenTopic(match["module"])
     raise NotFound("That button is not one this bot made, or it is from an older version. Run the command again.")

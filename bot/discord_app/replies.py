@@ -12,6 +12,7 @@ import discord
 
 from bot.core.reply import Reply
 from bot.discord_app.components import ActionButton, ActionMenu
+from bot.discord_app.forms import to_modal
 from bot.discord_app.markup import markup
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -57,7 +58,11 @@ def to_view(reply: Reply) -> discord.ui.View | None:
 
 
 async def send(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer an interaction with a new message (or a followup if it was already answered)."""
+    """Answer an interaction with a new message (or a followup if it was already answered); a reply that carries a
+    form opens it as a modal instead."""
+    if reply.form is not None and not interaction.response.is_done():
+        await interaction.response.send_modal(to_modal(reply))
+        return
     extra: dict[str, Any] = {}
     view = to_view(reply)
     if view is not None:
@@ -81,6 +86,9 @@ async def update(interaction: discord.Interaction, reply: Reply) -> None:
     ephemeral reply too: turning its pages edits it rather than piling up copies. Errors and ``separate`` replies
     ("Read more") still come as a new message, so the clicked one stays usable.
     """
+    if reply.form is not None:
+        await send(interaction, reply)
+        return
     clicked = interaction.message
     private = clicked is not None and clicked.flags.ephemeral and not reply.is_error
     if (reply.ephemeral and not private) or reply.separate or interaction.response.is_done():

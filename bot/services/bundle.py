@@ -8,6 +8,7 @@ from bot.services.app import App
 from bot.services.charts import ChartRenderer
 from bot.services.clock import Clock
 from bot.services.daily import DailyService
+from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService, quiz_defaults
@@ -17,6 +18,7 @@ from bot.services.router import Router
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService, defaults_from
 from bot.services.study import StudyService
+from bot.services.tutor import TutorService
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Services:
     daily: DailyService
     privacy: PrivacyService
     review: ReviewService
+    moderation: ModerationService
+    tutor: TutorService
     router: Router
 
     @classmethod
@@ -45,15 +49,26 @@ class Services:
         scheduler = Scheduler(clock)
         server_settings = SettingsService(app.db, clock, defaults_from(app.settings))
         study = StudyService(app.db, clock, publisher)
+        moderation = ModerationService(app.library, app.db, clock)
         quiz = QuizService(
-            app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler, quiz_units, charts
+            app,
+            clock,
+            quiz_defaults(app.settings),
+            server_settings,
+            study.repo,
+            scheduler,
+            quiz_units,
+            charts,
+            hidden=moderation.hidden_questions,
         )
         quiz.publisher = publisher
         privacy = PrivacyService(app.db, clock, app.settings.data_retention_days, scheduler)
         review = ReviewService(app, clock, scheduler, server_settings)
         quiz.runner.revealed = review.quiz_cards.revealed  # each reveal's answers update their members' cards
         quiz.stats_extra = review.stats_fields
-        router = Router(app, quiz, server_settings, study, privacy, review)
+        review.hidden = moderation.hidden_questions
+        tutor = TutorService(app.db, clock)
+        router = Router(app, quiz, server_settings, study, privacy, review, moderation, tutor)
         daily = DailyService(app, clock, quiz, server_settings, study.repo, scheduler)
         return cls(
             app=app,
@@ -63,6 +78,8 @@ class Services:
             daily=daily,
             privacy=privacy,
             review=review,
+            moderation=moderation,
+            tutor=tutor,
             router=router,
         )
 

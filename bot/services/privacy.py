@@ -31,8 +31,11 @@ EXPORT_NOUNS = {
     "review_cards": ("review card", ""),
     "review_logs": ("review", ""),
     "review_session_cards": ("card", " in review sessions"),
+    "question_reports": ("report", " on quiz questions"),
+    "name_shared_in": ("server", " naming you in the tutor export"),
 }
-"""How the export's summary counts each part: (the counted noun, what follows it), "1 quiz started"."""
+"""How the export's summary counts each part: (the counted noun, what follows it), "1 quiz started". A part with
+nothing in it is left out of the summary (the file still has it, empty)."""
 
 
 class PrivacyService:
@@ -60,7 +63,7 @@ class PrivacyService:
 
     async def export(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         data = await self.repo.export(caller.user_id)
-        counts = ", ".join(_count(key, len(rows)) for key, rows in data.items())
+        counts = ", ".join(_count(key, len(rows)) for key, rows in data.items() if rows) or "nothing"
         document = {"user_id": caller.user_id, "exported_ms": self.clock.now_ms(), **data}
         return Reply(
             title="Your data",
@@ -77,9 +80,11 @@ class PrivacyService:
             title="Delete your data?",
             body=(
                 "This deletes your quiz answers, scores and stats in **every** server, your review cards and "
-                "their history, and the name the bot remembered for you, and removes you as the starter of the quizzes you started (the quizzes stay "
-                "in their server's history without you). It cannot be undone. Settings changes you made as an "
-                "admin stay in each server's settings history, which records who changed what."
+                "their history, the name the bot remembered for you, your reports on quiz questions and your "
+                "choice to be named in tutor exports, and removes you as the starter of the quizzes you started "
+                "(the quizzes stay in their server's history without you). It cannot be undone. Settings changes "
+                "you made as an admin, and what moderators did about reports, stay in each server's settings "
+                "history, which records who changed what."
             ),
             footer=footer(module),
             ephemeral=True,
@@ -99,8 +104,9 @@ class PrivacyService:
         return Reply(
             title="Your data is deleted",
             body=(
-                f"{plural(removed, 'answer')}, your review cards and your remembered names are gone from every "
-                "server, and you are no longer named as the starter of any quiz."
+                f"{plural(removed, 'answer')}, your review cards and your remembered names, reports and choices to "
+                "be named in tutor exports are gone from every server, and you are no longer named as the starter "
+                "of any quiz."
             ),
             ephemeral=True,
         )

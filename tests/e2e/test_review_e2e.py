@@ -82,7 +82,7 @@ async def test_a_review_goes_on_across_sigkills(
 
         await bot.kill()  # picked, not rated yet
         await bot.start()
-        assert set(buttons(message)) == {"Again", "Hard", "Good", "Easy", "Read more"}
+        assert set(buttons(message)) == {"Again", "Hard", "Good", "Easy", "Read more", "Report a problem"}
         assert await click(message, "Good") == "Review 2/3"  # the same message's button, after the restart
         assert await click(message, right_letter("mech-01")) == "Review 2/3 · right"
         assert await click(message, "Hard") == "Review 3/3"

@@ -13,6 +13,7 @@ from bot.core.actions import AnswerQuestion
 from bot.core.content.library import ContentModule
 from bot.core.content.models import Question
 from bot.core.content.sections import read_more
+from bot.core.moderation import report_button
 from bot.core.quiz.scoring import Standing
 from bot.core.render import footer
 from bot.core.reply import Button, Reply, ReplyField
@@ -76,8 +77,9 @@ def reveal_reply(
     names: Mapping[int, str],
     daily: bool = False,
 ) -> Reply:
-    """The answer: correct choice, why, source, how many picked each choice, who scored (user, points), and "Read
-    more", which opens the section the question comes from for the clicker alone."""
+    """The answer: correct choice, why, source, how many picked each choice, who scored (user, points); the question's
+    id (moderators name it to hide it); "Read more", which opens the section the question comes from for the clicker
+    alone, and a button to report a problem with it."""
     right = question.answer
     lines = [question.prompt, ""]
     for i, choice in enumerate(question.choices):
@@ -97,9 +99,9 @@ def reveal_reply(
             ReplyField(name="Source", value=cited[:1024]),
             ReplyField(name=f"Scored ({len(scorers)})", value=scored[:1024]),
         ],
-        footer=footer(module, f"{sum(picks)} answered"),
+        footer=footer(module, f"Question {question.id} · {sum(picks)} answered"),
         color=module.info.color,
-        buttons=[more] if more else [],
+        buttons=([more] if more else []) + [report_button(module.id, question)],
     )
 
 

@@ -9,6 +9,7 @@ from bot.core.actions import ReviewPick, ReviewPractice, ReviewRate
 from bot.core.content.library import ContentModule
 from bot.core.content.models import Question
 from bot.core.content.sections import read_more
+from bot.core.moderation import report_button
 from bot.core.quiz.render import letter
 from bot.core.render import footer
 from bot.core.reply import Button, ButtonStyle, Reply, ReplyField
@@ -65,9 +66,11 @@ def answer_reply(
     question: Question,
     next_due: Mapping[Rating, int],
     now_ms: int,
+    reportable: bool = False,
 ) -> Reply:
     """The right answer, the member's pick, why and the source, then Again / Hard / Good / Easy (each saying when
-    the card would come back) and Read more. The rating that fits the pick is highlighted."""
+    the card would come back), Read more and, where reports are kept (``reportable``: in a server), Report a
+    problem. The rating that fits the pick is highlighted."""
     right = question.answer
     picked = card.choice
     lines = [question.prompt, ""]
@@ -96,7 +99,7 @@ def answer_reply(
         footer=footer(module, "Only you see this"),
         color=module.info.color,
         ephemeral=True,
-        buttons=[*buttons, *([more] if more else [])],
+        buttons=[*buttons, *([more] if more else []), *([report_button(module.id, question)] if reportable else [])],
     )
 
 

@@ -17,6 +17,7 @@ from bot.core.actions import ReviewPick, ReviewPractice, ReviewRate
 from bot.core.content.library import ContentModule
 from bot.core.content.models import Question
 from bot.core.errors import NotFound
+from bot.core.moderation import HiddenQuestions
 from bot.core.reply import Reply, ReplyField
 from bot.core.review import deck
 from bot.core.review import render as review_render
@@ -52,6 +53,8 @@ class ReviewService:
         self.server_settings = server_settings
         self.repo = ReviewRepository(app.db)
         self.quiz_cards = QuizCards(self.repo, clock, scheduler)
+        self.hidden: HiddenQuestions | None = None
+        """The questions a server hid (``ModerationService.hidden_questions``): never reviewed or practised there."""
 
     def command_specs(self, module: ContentModule) -> list[CommandSpec]:
         return review_specs(module, self.review)
@@ -59,11 +62,14 @@ class ReviewService:
     async def eligible_questions(self, caller: Caller, module: ContentModule, topic: str | None) -> list[Question]:
         """The questions a member may review or practise here, in the content's order: the one place that decides.
 
-        Every review path (due cards, practice, the counts in replies, mastery in stats) goes through this, so a
-        filter added here applies everywhere. Questions a server hides belong here: filter them out when
-        ``caller.guild_id`` is that server (in direct messages there is no server, and no server's choice applies).
+        Every review path (due cards, practice, the counts in replies, mastery in stats) goes through this. Questions
+        a server's moderators hid are left out there (in direct messages there is no server, and no server's choice
+        applies).
         """
-        return [q for q in module.questions if topic is None or q.topic == topic]
+        hidden = frozenset[str]()
+        if self.hidden is not None and caller.guild_id is not None:
+            hidden = await self.hidden(caller.guild_id, module.id)
+        return [q for q in module.questions if (topic is None or q.topic == topic) and q.id not in hidden]
 
     # Starting --------------------------------------------------------------------------------------
 
@@ -197,7 +203,9 @@ class ReviewService:
         now = self._now()
         stored = await self.repo.card(session.user_id, module.id, card.question_id)
         ahead = preview(stored or ReviewCard.new(session.user_id, module.id, card.question_id, now), now)
-        return review_render.answer_reply(module, session, card, question, ahead, now)
+        return review_render.answer_reply(
+            module, session, card, question, ahead, now, reportable=caller.guild_id is not None
+        )
 
     # Stats -------------------------------------------------------------------------------------------
 
