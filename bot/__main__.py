@@ -51,12 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
     sync = run.add_mutually_exclusive_group()
     sync.add_argument("--sync", action="store_true", help="push the slash commands to Discord now")
     sync.add_argument("--no-sync", action="store_true", help="never push the slash commands at start-up")
+    for sharded in (run, command("health", "exit 0 while a running bot is connected to Discord (for health checks)")):
+        sharded.add_argument(
+            "--shards",
+            metavar="IDS",
+            help="the shards this process holds, e.g. 0-3 or 0,2,5 (SHARD_IDS; needs --shard-count)",
+        )
+        sharded.add_argument(
+            "--shard-count",
+            type=_positive,
+            metavar="N",
+            help="how many shards the bot runs as over all its processes (SHARD_COUNT)",
+        )
     command("console", "the offline console, even when a token is set")
     command("check", "validate every content module and print what it holds")
     push = command("sync", "push the slash commands to Discord now, then exit")
     push.add_argument("--guild", type=int, metavar="ID", help="to this server only (instant) instead of globally")
     command("migrate", "apply pending database migrations and print the schema version")
-    command("health", "exit 0 while a running bot is connected to Discord (for health checks)")
     backup = command("backup", "copy the database to PATH, safely while the bot runs")
     backup.add_argument(
         "path",
@@ -74,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument(
         "target", metavar="TARGET_URL", help="an empty database, e.g. postgresql://bot:password@localhost/bot"
     )
-    parser.set_defaults(command=None, sync=False, no_sync=False)
+    parser.set_defaults(command=None, sync=False, no_sync=False, shards=None, shard_count=None)
     return parser
 
 
@@ -90,13 +101,36 @@ NO_TOKEN_IN_SERVICE = (
 )
 
 
+FLAGS = {"shard_ids": "shards", "shard_count": "shard_count"}
+"""Settings a command-line flag may give (setting -> argparse destination); a flag wins over the environment."""
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The environment and ``.env``, with what the command line gave on top."""
+    given = {name: getattr(args, flag) for name, flag in FLAGS.items() if getattr(args, flag) is not None}
+    return Settings(**given)
+
+
+def print_settings_errors(exc: ValidationError, args: argparse.Namespace) -> None:
+    """One line per refused setting, named as the operator gave it (``SHARD_IDS``, or ``--shards`` if typed)."""
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if not field:
+            print(f"settings: {message}", file=sys.stderr)
+            continue
+        flag = FLAGS.get(field)
+        given = flag is not None and getattr(args, flag) is not None
+        name = f"--{flag.replace('_', '-')}" if given and flag is not None else field.upper()
+        print(f"setting {name}: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings()
+        settings = settings_from(args)
     except ValidationError as exc:
-        for error in exc.errors():
-            print(f"setting {'.'.join(str(p) for p in error['loc']).upper()}: {error['msg']}", file=sys.stderr)
+        print_settings_errors(exc, args)
         return 2
     from bot.logs import setup_logging
 

@@ -38,7 +38,9 @@ class Services:
         study = StudyService(app.db, clock, publisher)
         quiz = QuizService(app, clock, quiz_defaults(app.settings), server_settings, study.repo, scheduler, quiz_units)
         quiz.publisher = publisher
-        privacy = PrivacyService(app.db, clock, app.settings.data_retention_days, scheduler)
+        privacy = PrivacyService(
+            app.db, clock, app.settings.data_retention_days, scheduler, owns=app.settings.shards.owns
+        )
         router = Router(app, quiz, server_settings, study, privacy)
         daily = DailyService(app, clock, quiz, server_settings, study.repo, scheduler)
         return cls(

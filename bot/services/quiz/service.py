@@ -87,7 +87,13 @@ class QuizService:
         self.writer = AnswerWriter(AnswerRepository(app.db), self.scheduler)
         self.uow = uow or sql_units(app.db, self.writer)
         self.runner = QuizRunner(
-            app.library, clock, self.uow, self.writer, self.scheduler, self.defaults.reveal_seconds
+            app.library,
+            clock,
+            self.uow,
+            self.writer,
+            self.scheduler,
+            self.defaults.reveal_seconds,
+            owns=app.settings.shards.owns,
         )
 
     @property
