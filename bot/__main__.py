@@ -23,6 +23,7 @@ from bot.core.errors import OperatorError
 from bot.core.words import plural
 from bot.discord_app.sync import SyncMode
 from bot.settings import Settings
+from bot.storage.processes import only_bot_process, refuse_a_slice_on_sqlite
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import StudyBot
@@ -158,7 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console" or settings.discord_token is None:
             return asyncio.run(run_console(settings))
         mode = SyncMode.FORCE if args.sync else SyncMode.SKIP if args.no_sync else SyncMode.AUTO
-        return asyncio.run(run_discord(settings, mode))
+        refuse_a_slice_on_sqlite(settings)
+        with only_bot_process(settings):
+            return asyncio.run(run_discord(settings, mode))
     except ContentError as exc:
         print(
             f"Content is invalid ({plural(len(exc.problems), 'problem')}); fix these and start again:", file=sys.stderr
@@ -232,6 +235,12 @@ async def run_discord(settings: Settings, mode: SyncMode, sync_only: bool = Fals
     except discord.PrivilegedIntentsRequired:
         print("Discord refused an intent this bot asked for; see the README's set-up section.", file=sys.stderr)
         return 1
+    except discord.ConnectionClosed as exc:
+        if exc.code not in SHARD_REFUSALS:
+            raise
+        log.debug("Discord closed the gateway", exc_info=True)
+        print(SHARD_REFUSALS[exc.code].format(shards=settings.shards.describe()), file=sys.stderr)
+        return 1
     except discord.Forbidden as exc:
         where = f"server {settings.dev_guild_id}" if settings.dev_guild_id else "this application"
         print(
@@ -241,6 +250,19 @@ async def run_discord(settings: Settings, mode: SyncMode, sync_only: bool = Fals
         )
         return 1
     return 0
+
+
+SHARD_REFUSALS = {
+    4010: (
+        "Discord refused this process's shards ({shards}): SHARD_COUNT must be the same in every process of the bot, "
+        "and SHARD_IDS below it. Check both settings, or leave them unset to hold every shard in one process."
+    ),
+    4011: (
+        "Discord requires this bot to run as more shards (it is in too many servers for {shards}). Leave SHARD_COUNT "
+        "unset to use as many as Discord recommends, or raise it."
+    ),
+}
+"""Gateway close codes about shards, as one line each (the bot cannot recover from them by reconnecting)."""
 
 
 async def _run_until_signalled(bot: StudyBot, token: str) -> None:
