@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot import logs
+from bot.__main__ import main
 from bot.core.shards import ShardPlan, describe_ids, parse_shard_ids, shard_of
 from bot.services.facts import InstallationFacts
 from bot.settings import Settings
@@ -147,16 +148,28 @@ def one_line(stderr: str) -> str:
     ],
 )
 def test_shard_errors_are_one_line_named_as_given(
-    tmp_path: Path, args: list[str], env: dict[str, str], line: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    env: dict[str, str],
+    line: str,
 ) -> None:
-    result = cli(tmp_path, *args, env=env)
-    assert result.returncode == 2
-    assert one_line(result.stderr).startswith(line)
+    monkeypatch.chdir(tmp_path)  # no .env
+    for name in {n.upper() for n in Settings.model_fields}:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(args) == 2  # refused while reading the settings, before anything starts
+    assert one_line(capsys.readouterr().err).startswith(line)
 
 
-def test_run_help_names_the_shard_flags(tmp_path: Path) -> None:
-    shown = cli(tmp_path, "run", "--help").stdout
-    assert "--shards IDS" in shown and "--shard-count N" in shown
+def test_run_and_health_help_name_the_shard_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("run", "health"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        shown = capsys.readouterr().out
+        assert "--shards IDS" in shown and "--shard-count N" in shown
 
 
 # -- one bot process per SQLite file --------------------------------------------------------------------------------
