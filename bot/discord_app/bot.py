@@ -195,7 +195,7 @@ class StudyBot(commands.AutoShardedBot):
     async def on_shard_disconnect(self, shard_id: int) -> None:
         self._ready_shards.discard(shard_id)
         if not self._closing:
-            log.info("shard %d disconnected; discord.py reconnects it", shard_id)
+            log.info("shard %d disconnected", shard_id)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %s", self.user, plural(len(self.guilds), "server"))

@@ -161,3 +161,20 @@ async def test_a_slice_of_the_shards_on_sqlite_is_refused(fake_discord: FakeDisc
     assert line.startswith("This process would hold shards 0-1 of 4, leaving shards 2-3 to other processes")
     assert "SQLite" in line and "PostgreSQL" in line
     assert fake_discord.identify_count == 0 and fake_discord.requests == [], "refused before reaching Discord"
+
+
+async def test_a_shard_count_discord_refuses_stops_the_bot_with_one_line(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake_discord.shard_count = 2
+    servers(fake_discord)
+    bot = BotProcess(fake_discord, tmp_path, SHARD_COUNT="3", **FAST_SHARDS)  # every shard, but of another count
+    await bot.start(wait=False)
+    stopped = await bot.exited()
+    assert stopped.code == 1
+    assert fake_discord.gateway.refused and all(code == 4010 for _, code in fake_discord.gateway.refused)
+    assert stopped.output.splitlines()[-1] == (
+        "Discord refused this process's shards (all 3 shards): SHARD_COUNT must be the same in every process of the "
+        "bot, and SHARD_IDS below it. Check both settings, or leave them unset to hold every shard in one process."
+    )
+    assert "Traceback" not in stopped.output
