@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -43,6 +44,17 @@ def sent(fake: FakeDiscord, shard: int, event: str = "GUILD_CREATE") -> list[int
     return [guild for name, guild in conn.session.dispatched if name == event]
 
 
+async def healthy(folder: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m bot health`` once it passes: the bot records its first heartbeat when discord.py fires on_ready,
+    a moment after the fake has written READY."""
+    for _ in range(40):
+        result = await asyncio.to_thread(cli, folder, "health", *args, env=env)
+        if result.returncode == 0:
+            return result
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"never healthy: {result.stderr}")
+
+
 async def quiz_to_the_end(fake: FakeDiscord, guild: int, user: int) -> None:
     channel = guild + 1
     started = await start(fake, user=user, channel=channel, guild=guild)
@@ -66,8 +78,7 @@ async def test_one_process_holds_two_shards_and_runs_quizzes_on_both(fake_discor
         await fake.wait_for(lambda: bool(fake.global_commands), 15, "command sync")
         await asyncio.gather(quiz_to_the_end(fake, first, 7), quiz_to_the_end(fake, second, 8))
 
-        health = await asyncio.to_thread(cli, tmp_path, "health")
-        assert health.returncode == 0, health.stderr
+        health = await healthy(tmp_path)
         assert health.stdout.startswith("healthy: all 2 shards connected"), health.stdout
         assert re.search(r"^  shard 1: last heartbeat \d+ s ago$", health.stdout, re.MULTILINE)
     finally:
@@ -103,6 +114,9 @@ async def test_two_processes_each_get_only_their_shards_servers(
         assert [sent(fake, shard) for shard in range(4)] == [[g] for g in guilds]
         await fake.wait_for(lambda: bool(fake.global_commands), 15, "command sync")
         await asyncio.gather(quiz_to_the_end(fake, guilds[1], 7), quiz_to_the_end(fake, guilds[2], 8))
+        for held in ("0-1", "2-3"):  # each process's health check looks at its own shards in the shared database
+            health = await healthy(tmp_path, "--shards", held, "--shard-count", "4", env={"DATABASE_URL": pg_url})
+            assert health.stdout.startswith(f"healthy: shards {held} of 4 connected"), health.stdout
         assert [set(sent(fake, shard, "INTERACTION_CREATE")) for shard in range(4)] == [
             set(),
             {guilds[1]},
@@ -137,8 +151,7 @@ async def test_a_second_run_on_one_sqlite_file_is_refused(fake_discord: FakeDisc
         # The other commands work beside the running bot.
         backup = await asyncio.to_thread(cli, tmp_path, "backup", str(tmp_path / "copy.sqlite3"))
         assert backup.returncode == 0, backup.stderr
-        health = await asyncio.to_thread(cli, tmp_path, "health")
-        assert health.returncode == 0 and health.stdout.startswith("healthy"), health.stderr
+        assert (await healthy(tmp_path)).stdout.startswith("healthy")
         console = await asyncio.to_thread(cli, tmp_path, "console", stdin="/ketamine mechanism\n")
         assert console.returncode == 0 and "Mechanism" in console.stdout, console.stderr
 
