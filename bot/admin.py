@@ -14,7 +14,7 @@ from bot.core.content.library import ContentLibrary
 from bot.core.content.lint import lint
 from bot.core.errors import OperatorError
 from bot.core.shards import ShardPlan, describe_ids
-from bot.core.words import plural
+from bot.core.words import noun, plural
 from bot.services.facts import InstallationFacts
 from bot.settings import Settings
 from bot.storage import urls
@@ -190,7 +190,7 @@ def _shard_health(beats: dict[int, int | None], count: int) -> int:
 
     down = [s for s, beat in beats.items() if beat is None or now - beat > HEARTBEAT_STALE_MS]
     if down:
-        which = f"{'shard' if len(down) == 1 else 'shards'} {describe_ids(down)} of {count}"
+        which = f"{noun(len(down), 'shard')} {describe_ids(down)} of {count}"
         lines = [f"unhealthy: {which} not connected" + (f" ({state(beats[down[0]])})" if len(beats) == 1 else "")]
     elif len(beats) == 1:
         lines = [f"healthy: {state(next(iter(beats.values())))}"]

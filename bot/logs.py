@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.core.errors import OperatorError
 from bot.core.shards import describe_ids
+from bot.core.words import noun
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(shard_tag)s%(name)s: %(message)s"
 
@@ -27,7 +28,7 @@ def show_shards(ids: Iterable[int], count: int) -> None:
     global _shards, _tag
     held = list(ids)
     _shards = f"{describe_ids(held)}/{count}" if count > 1 else ""
-    _tag = f"[{'shard' if len(held) == 1 else 'shards'} {_shards}] " if _shards else ""
+    _tag = f"[{noun(len(held), 'shard')} {_shards}] " if _shards else ""
 
 
 class ShardTag(logging.Filter):

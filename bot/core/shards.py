@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.core.words import noun
+
 MAX_SHARD_COUNT = 1024
 """More shards than any bot of this kind needs (each holds up to 2500 servers); a bound against typing slips."""
 
@@ -104,5 +106,4 @@ class ShardPlan:
         if self.every_shard:
             return f"all {self.count} shards" if self.count > 1 else "1 shard"
         assert self.ids is not None
-        word = "shard" if len(self.ids) == 1 else "shards"
-        return f"{word} {describe_ids(self.ids)} of {self.count}"
+        return f"{noun(len(self.ids), 'shard')} {describe_ids(self.ids)} of {self.count}"

@@ -152,7 +152,7 @@ class StudyBot(commands.AutoShardedBot):
         if self._app is None:
             return
         try:
-            shards = sorted(s for s in self._ready_shards if not self._shard_closed(s))
+            shards = sorted(shard for shard in self._ready_shards if not self._shard_closed(shard))
             await self._app.facts.heartbeat(self.clock.now_ms(), shards, self.shard_count)
         except Exception:
             log.warning("could not record the heartbeat", exc_info=True)
