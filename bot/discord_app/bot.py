@@ -1,4 +1,9 @@
-"""The bot: opens the application in ``setup_hook``, adds the cogs and dynamic items, syncs when needed."""
+"""The bot: opens the application in ``setup_hook``, adds the cogs and dynamic items, syncs when needed.
+
+It is always discord.py's sharded bot: with no shard settings it runs as many shards as Discord recommends (one
+for a bot of a few servers, the same as an unsharded bot), all in this process; ``SHARD_COUNT`` and ``SHARD_IDS``
+give it a count and a slice of its own, the rest held by other processes.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import logs
 from bot.core.words import plural
 from bot.discord_app import errors, forms, replies
 from bot.discord_app.caller import caller_of
@@ -51,7 +57,7 @@ def settle_startup_objects() -> None:
     log.info("start-up done: %d objects kept out of garbage collection", gc.get_freeze_count())
 
 
-class StudyBot(commands.Bot):
+class StudyBot(commands.AutoShardedBot):
     def __init__(
         self,
         settings: Settings,
@@ -66,7 +72,14 @@ class StudyBot(commands.Bot):
         """``clock`` drives quizzes and schedules (tests pass one they move by hand); ``client_options`` go to
         discord.py's client (tests shorten ``guild_ready_timeout``). ``own_process``: the bot is the whole
         process (``python -m bot run``), so it may tune the interpreter for itself (see settle_startup_objects).
-        ``build_services``: the production factory; a test wraps it to put a double into the graph."""
+        ``build_services``: the production factory; a test wraps it to put a double into the graph.
+        The shards come from the settings (SHARD_COUNT, SHARD_IDS); unset, from Discord's recommendation."""
+        plan = settings.shards
+        if plan.count is not None:
+            client_options.setdefault("shard_count", plan.count)
+            logs.show_shards(plan.held(plan.count), plan.count)
+        if plan.ids is not None:
+            client_options.setdefault("shard_ids", list(plan.ids))
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -79,6 +92,8 @@ class StudyBot(commands.Bot):
         self.sync_only = sync_only
         self.own_process = own_process
         self._heartbeat: asyncio.Task[None] | None = None
+        self._ready_shards: set[int] = set()
+        """Shards connected with their servers announced (READY or RESUMED): each has its own heartbeat."""
         self._ready_work: asyncio.Task[None] | None = None
         self._closing = False
         self.clock: Clock = clock or SystemClock()
@@ -117,6 +132,15 @@ class StudyBot(commands.Bot):
             await self.services.start()
             self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py spaces shards 5 s apart, as Discord asks; tests against a local fake may shorten that
+        (``DISCORD_IDENTIFY_SECONDS``, refused without ``DISCORD_API_URL``)."""
+        spacing = self.settings.discord_identify_seconds
+        if spacing is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+        elif not initial:
+            await asyncio.sleep(spacing)
+
     async def _beat(self) -> None:
         """Record that the bot is connected, for ``python -m bot health`` (the container health check)."""
         while not self.is_closed():
@@ -128,7 +152,8 @@ class StudyBot(commands.Bot):
         if self._app is None:
             return
         try:
-            await self._app.facts.heartbeat(self.clock.now_ms())
+            shards = sorted(shard for shard in self._ready_shards if not self._shard_closed(shard))
+            await self._app.facts.heartbeat(self.clock.now_ms(), shards, self.shard_count)
         except Exception:
             log.warning("could not record the heartbeat", exc_info=True)
 
@@ -146,6 +171,31 @@ class StudyBot(commands.Bot):
         if self._app is not None:
             await self._app.close()
             self._app = None
+
+    def _shard_closed(self, shard_id: int) -> bool:
+        shard = self.get_shard(shard_id)
+        return shard is None or shard.is_closed()
+
+    def _servers_on(self, shard_id: int) -> str:
+        return plural(sum(1 for guild in self.guilds if guild.shard_id == shard_id), "server")
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        count = self.shard_count or 1
+        logs.show_shards(self.shard_ids or range(count), count)
+        log.info("shard %d of %d connected", shard_id, count)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self._ready_shards.add(shard_id)
+        log.info("shard %d ready: %s", shard_id, self._servers_on(shard_id))
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._ready_shards.add(shard_id)
+        log.info("shard %d resumed: %s", shard_id, self._servers_on(shard_id))
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._ready_shards.discard(shard_id)
+        if not self._closing:
+            log.info("shard %d disconnected", shard_id)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %s", self.user, plural(len(self.guilds), "server"))

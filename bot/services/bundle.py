@@ -62,7 +62,9 @@ class Services:
             hidden=moderation.hidden_questions,
         )
         quiz.publisher = publisher
-        privacy = PrivacyService(app.db, clock, app.settings.data_retention_days, scheduler)
+        privacy = PrivacyService(
+            app.db, clock, app.settings.data_retention_days, scheduler, owns=app.settings.shards.owns
+        )
         review = ReviewService(app, clock, scheduler, server_settings)
         quiz.runner.revealed = review.quiz_cards.revealed  # each reveal's answers update their members' cards
         quiz.stats_extra = review.stats_fields

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from bot.core.shards import ShardPlan
 from bot.storage.connect import DatabaseSettings
 
 
@@ -27,3 +28,8 @@ class ServiceSettings(DatabaseSettings, Protocol):
     def quiz_reveal_seconds(self) -> float: ...
     @property
     def data_retention_days(self) -> int: ...
+    @property
+    def shards(self) -> ShardPlan:
+        """The shards this process holds: its background work (resumed quizzes, questions of the day, servers
+        left while it was down) is for their servers only, so processes holding other shards never do it twice."""
+        ...

@@ -58,7 +58,10 @@ class DailyService:
         """Post every question of the day that is due now; return how many were posted."""
         posted = 0
         now = self.clock.now_ms()
+        owns = self.app.settings.shards.owns
         for channel in await self.study.daily_channels():
+            if not owns(channel.guild_id):
+                continue  # another process holds this server's shard and posts its question
             module = self._module_for(channel)
             if module is None:
                 continue

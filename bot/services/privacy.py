@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from bot.core.actions import ForgetMe
 from bot.core.content.library import ContentModule
@@ -39,8 +39,18 @@ nothing in it is left out of the summary (the file still has it, empty)."""
 
 
 class PrivacyService:
-    def __init__(self, db: Database, clock: Clock, retention_days: int, scheduler: Scheduler | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        retention_days: int,
+        scheduler: Scheduler | None = None,
+        owns: Callable[[int], bool] = lambda guild_id: True,
+    ) -> None:
+        """``owns``: whether this process answers for a server (its shards hold it). Only those servers can be
+        known present or gone here; servers on other processes' shards are theirs to reconcile."""
         self.repo = PrivacyRepository(db)
+        self.owns = owns
         self.clock = clock
         self.retention_days = retention_days
         self.scheduler = scheduler or Scheduler(clock)
@@ -120,10 +130,12 @@ class PrivacyService:
         await self.repo.server_back(guild_id)
 
     async def reconcile(self, current_guilds: Iterable[int]) -> None:
-        """At start-up: servers with data that the bot is no longer in were left while it was down."""
+        """At start-up: servers with data that the bot is no longer in were left while it was down (of this
+        process's servers: another process's are not in ``current_guilds``, and not gone)."""
         current = set(current_guilds)
         for guild_id in await self.repo.servers_with_data() - current:
-            await self.repo.server_left(guild_id, self.clock.now_ms())
+            if self.owns(guild_id):
+                await self.repo.server_left(guild_id, self.clock.now_ms())
         for guild_id in current:
             await self.repo.server_back(guild_id)
 

@@ -43,8 +43,12 @@ class QuizRunner:
         writer: AnswerWriter,
         scheduler: Scheduler,
         reveal_seconds: float,
+        owns: Callable[[int], bool] = lambda guild_id: True,
     ) -> None:
+        """``owns``: whether this process answers for a server (its shards hold it); it resumes only those
+        servers' quizzes, and a process holding other shards resumes the rest."""
         self.library = library
+        self.owns = owns
         self.clock = clock
         self.uow = uow
         self.writer = writer
@@ -78,13 +82,14 @@ class QuizRunner:
         self.scheduler.cancel(_job(session_id))
 
     async def resume_all(self) -> int:
-        """Re-arm every running quiz from the database (after a restart)."""
+        """Re-arm every running quiz of this process's servers from the database (after a restart)."""
         async with self.uow() as uow:
             ended = [
                 await uow.quizzes.load(s.id)
                 for s in await uow.quizzes.unannounced(self.clock.now_ms() - RESULTS_GRACE_MS)
+                if self.owns(s.guild_id)
             ]
-            running = await uow.quizzes.running()
+            running = [s for s in await uow.quizzes.running() if self.owns(s.guild_id)]
         for quiz in ended:
             if quiz is not None:
                 await self.post_results(quiz, stopped=quiz.state is QuizState.STOPPED)

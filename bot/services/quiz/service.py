@@ -80,7 +80,13 @@ class QuizService:
         self.uow = uow or sql_units(app.db, self.writer)
         self.hidden = hidden
         self.runner = QuizRunner(
-            app.library, clock, self.uow, self.writer, self.scheduler, self.defaults.reveal_seconds
+            app.library,
+            clock,
+            self.uow,
+            self.writer,
+            self.scheduler,
+            self.defaults.reveal_seconds,
+            owns=app.settings.shards.owns,
         )
         self.stats_extra: StatsExtra | None = None
 
