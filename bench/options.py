@@ -29,6 +29,7 @@ class Options:
     quiet_wait: float
     output: Path
     quick: bool
+    charts: int = 20
     profile: Path | None = None
 
 
@@ -57,6 +58,11 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     )
     parser.add_argument("--repeats", type=int, help="runs of everything; the median is reported (default 3)")
     parser.add_argument("--guilds", type=int, help="guilds for the memory-per-guild runs (default 10000)")
+    parser.add_argument(
+        "--charts",
+        type=int,
+        help="stats charts after the first, one at a time, per study bot run (default 20; quick 5)",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per workload run (default 60)")
     parser.add_argument(
         "--quiet-wait",
@@ -85,10 +91,13 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         quiet_wait=args.quiet_wait,
         output=args.output,
         quick=quick,
+        charts=args.charts if args.charts is not None else (5 if quick else 20),
         profile=args.profile,
     )
     if options.count < 1 or options.inflight < 1 or options.repeats < 1 or options.warmup < 0 or options.guilds < 1:
         parser.error("--count, --inflight, --repeats and --guilds must be at least 1, --warmup at least 0")
+    if options.charts < 0:
+        parser.error("--charts must be at least 0")
     if not options.click_inflight or min(options.click_inflight) < 1:
         parser.error("--click-inflight takes one or more numbers of at least 1: 32,64")
     if not options.engines or not set(options.engines) <= set(ENGINES) or "sqlite" not in options.engines:

@@ -1,7 +1,7 @@
 """The printed report: rich tables made from the same document that is written as JSON.
 
-Four tables: every measured case; the study bot against its controls, one column group per engine side by side
-(the figures issue 11's targets are about); the processes (memory, start-up); the targets.
+Five tables: every measured case; the study bot against its controls, one column group per engine side by side
+(the figures issue 11's targets are about); the processes (memory, start-up); the stats chart; the targets.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def print_report(document: dict[str, Any], console: Console | None = None) -> No
     console.print(interactions_table(document))
     console.print(controls_table(document))
     console.print(processes_table(document))
+    if document.get("charts"):
+        console.print(charts_table(document))
     console.print(targets_table(document))
     print_notes(document, console)
 
@@ -143,6 +145,37 @@ def processes_table(document: dict[str, Any]) -> Table:
     return table
 
 
+def charts_table(document: dict[str, Any]) -> Table:
+    """The stats chart, per study bot process: its latency and CPU, first and later, and the memory it adds."""
+    charts = document["charts"]
+    table = Table(
+        title=(
+            f"/ketamine stats with its chart, one at a time after the workloads; {document['settings']['statistic']}; "
+            "the first imports matplotlib"
+        ),
+        title_justify="left",
+    )
+    table.add_column("figure", justify="left")
+    for key in charts:
+        table.add_column(f"study, {ENGINES[key.split('.', 1)[1]]}", justify="right")
+    rows = (
+        ("first chart: latency", "first_chart_ms", 0, " ms"),
+        ("first chart: bot CPU", "first_chart_bot_cpu_ms", 0, " ms"),
+        (f"later charts ({document['settings'].get('charts')} per run): p50 latency", "later_chart_p50_ms", 0, " ms"),
+        ("later charts: bot CPU per chart", "later_chart_bot_cpu_ms", 0, " ms"),
+        ("resident memory before the first chart", "rss_before_mib", 1, " MiB"),
+        ("resident memory after the first chart", "rss_after_first_mib", 1, " MiB"),
+        ("added by the first chart", "rss_added_by_first_mib", 1, " MiB"),
+        ("resident memory after the later charts", "rss_after_later_mib", 1, " MiB"),
+        ("PNG size", "png_kib", 0, " KiB"),
+    )
+    for label, key, digits, unit in rows:
+        table.add_row(label, *(_f(entry["median"].get(key), digits, unit) for entry in charts.values()))
+    table.add_row("rows (topics) on the chart", *(str(entry["topics"]) for entry in charts.values()))
+    table.add_row("failures", *(str(entry["failures"]) for entry in charts.values()))
+    return table
+
+
 def targets_table(document: dict[str, Any]) -> Table:
     table = Table(title="Targets", title_justify="left")
     for column in ("target", "engine", "measured", "limit", "result"):
@@ -182,6 +215,12 @@ def print_notes(document: dict[str, Any], console: Console) -> None:
             "second besides the bot, its database and the fake): figures are noisier than usual; run again on a "
             "quiet machine.[/]"
         )
+    for bot, entry in (document.get("charts") or {}).items():
+        examples = [line for run in entry["runs"] for line in run["examples"]]
+        if entry["failures"]:
+            console.print(f"[yellow]The {bot} bot's stats charts failed {entry['failures']} time(s):[/]")
+            for line in examples[:5]:
+                console.print(f"  {line}", markup=False, soft_wrap=True)
     phases = {
         "log_problems_load_runs": "during the load runs",
         "log_problems_memory_runs": "in the memory runs (stopped with SIGTERM right after their first answer)",

@@ -60,6 +60,8 @@ class Results:
     warmups: dict[str, list[Outcome]] = field(default_factory=dict)
     starts: dict[str, list[StartRun]] = field(default_factory=dict)
     many_guilds: dict[str, list[StartRun]] = field(default_factory=dict)
+    charts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Per study bot process key: each run's chart figures (``bench.charts.ChartRun.as_json``)."""
 
     def add_load(self, key: str, measured: Outcome, warmup: Outcome) -> None:
         self.measured.setdefault(key, []).append(measured)
@@ -70,6 +72,9 @@ class Results:
 
     def add_many_guilds(self, bot: str, run: StartRun) -> None:
         self.many_guilds.setdefault(bot, []).append(run)
+
+    def add_charts(self, bot: str, run: dict[str, Any]) -> None:
+        self.charts.setdefault(bot, []).append(run)
 
 
 def _clean(value: float, digits: int = 4) -> float | None:
@@ -162,11 +167,13 @@ def summarise(results: Results) -> dict[str, Any]:
         "note": "CPU-seconds per second used by the rest of the machine during a workload run (1.0 = one core)",
     }
     targets = make_targets(interactions, processes, results.settings)
+    charts = {bot: _charts(runs) for bot, runs in results.charts.items()}
     return {
         "environment": results.environment,
         "settings": results.settings | {"statistic": f"median of {results.settings['repeats']} run(s)"},
         "interactions": interactions,
         "processes": processes,
+        "charts": charts,
         "baseline": noop_key,
         "noise": noise,
         "targets": [t.as_json() for t in targets],
@@ -206,6 +213,29 @@ def _process(starts: list[StartRun], many: list[StartRun], guilds: int) -> dict[
         ],
         "log_problems_load_runs": _distinct(line for s in starts for line in s.log_problems),
         "log_problems_memory_runs": _distinct(line for s in many for line in s.log_problems),
+    }
+
+
+CHART_FIGURES = (
+    "first_chart_ms",
+    "first_chart_bot_cpu_ms",
+    "later_chart_p50_ms",
+    "later_chart_bot_cpu_ms",
+    "rss_before_mib",
+    "rss_after_first_mib",
+    "rss_added_by_first_mib",
+    "rss_after_later_mib",
+    "png_kib",
+)
+
+
+def _charts(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The stats chart in one kind of process: each figure's median over the runs, failures summed, every run."""
+    return {
+        "topics": runs[0]["topics"] if runs else None,
+        "median": {key: _clean(_median_of(runs, key), 2) for key in CHART_FIGURES},
+        "failures": sum(r["failures"] for r in runs),
+        "runs": runs,
     }
 
 

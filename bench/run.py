@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from typing import Any
 if __package__ in (None, ""):  # ``python bench/run.py``: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.charts import chart_channels, measure_charts
 from bench.load import JSON, REPLY_TIMEOUT, BenchFake, Check, Outcome, Send, drive, wait_quiet
 from bench.options import ROOT, Options, parse_args
 from bench.pg import BenchPostgres, postgres_for_bench
@@ -69,7 +71,8 @@ async def bot_session(
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind.key}-") as tmp:
         fake = BenchFake(interaction_deadline=deadline)
         async with fake:
-            fake.add_guild(GUILD_ID, channels=[CHANNEL_ID + i for i in range(len(options.click_inflight))])
+            passes = [CHANNEL_ID + i for i in range(len(options.click_inflight))]
+            fake.add_guild(GUILD_ID, channels=passes + chart_channels())
             for i in range(extra_guilds):
                 fake.add_guild(MANY_GUILDS_FIRST_ID + i, name=f"Server {i}")
             process = BotProcess(fake, Path(tmp), kind.command, **settings)
@@ -170,8 +173,21 @@ async def load_runs(kind: Subject, options: Options, pg: BenchPostgres | None, r
             )
             results.add_load(case.info.key, outcome, warm)
         start.rss_after_load_kib = rss_kib(process)
+        if kind.command.key == STUDY.key:  # after the figures above, which the chart's memory must not change
+            charts = await measure_charts(fake, process, options.charts)
+            say(
+                f"    stats chart ({charts.topics} topics): first {_ms(charts.first_s)}, later p50 "
+                f"{_ms(statistics.median(charts.later_s) if charts.later_s else None)}, memory "
+                f"{charts.rss_before_kib / 1024:.1f} -> {charts.rss_after_first_kib / 1024:.1f} MiB, "
+                f"failures {charts.failures}"
+            )
+            results.add_charts(kind.key, charts.as_json())
         start.log_problems = log_problems((await process.stop()).output)
         results.add_start(kind.key, start)
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:.0f} ms"
 
 
 async def memory_runs(kind: Subject, options: Options, results: Results, repeat: int) -> None:
@@ -224,6 +240,7 @@ async def benchmark(options: Options, scratch: Path) -> Results:
             "repeats": options.repeats,
             "guilds": options.guilds,
             "time_limit_s": options.time_limit,
+            "charts": options.charts,
             "quick": options.quick,
         }
         studies = [subject(STUDY, engine) for engine in engines]
@@ -285,7 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     bots = 1 + len(options.engines)  # the bare bot, the study bot on each engine
     cases = bots * (2 + len(options.click_inflight))  # each bot's two other workloads, and a pass per click count
     processes = options.repeats * (bots + 2) + bots  # load runs and memory runs per repeat; the warm starts
-    budget = processes * per_process + options.repeats * (cases * per_workload + 240) + 180  # 180: PostgreSQL
+    charts = len(options.engines) * (60 + options.charts * 2 * REPLY_TIMEOUT)  # the chart step, per repeat
+    budget = processes * per_process + options.repeats * (cases * per_workload + charts + 240) + 180  # 180: PostgreSQL
 
     async def bounded() -> Results:
         with tempfile.TemporaryDirectory(prefix="bench-") as scratch:

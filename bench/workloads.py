@@ -76,13 +76,18 @@ PROBES: dict[str, tuple[str, JSON | None, Check]] = {
 }
 
 
-async def start_quiz(fake: BenchFake, channel_id: int = CHANNEL_ID) -> tuple[JSON, list[str]]:
-    """Start a quiz in the channel and wait for its first question; return the message and its answer buttons.
+async def start_quiz(
+    fake: BenchFake, channel_id: int = CHANNEL_ID, options: JSON | None = None
+) -> tuple[JSON, list[str]]:
+    """Start a quiz in the channel (with ``options``, e.g. a topic) and wait for its first question; return the
+    message and its answer buttons.
 
     One quiz per channel: a second pass of answer clicks in the same process uses another channel, since the
     first quiz's question stays open (``QUIZ_SECONDS=600``).
     """
-    handle = await fake.invoke("ketamine quiz start", channel_id=channel_id, member=fake.make_member(7, "bencher"))
+    handle = await fake.invoke(
+        "ketamine quiz start", options, channel_id=channel_id, member=fake.make_member(7, "bencher")
+    )
     record = await fake.settled(handle)
     if record.callback is None or embed_title(record.callback) != "Quiz starting":
         raise RuntimeError(f"quiz start failed: {record.callback or record.rejected_callbacks}")

@@ -23,6 +23,7 @@ from bot.core.errors import OperatorError
 from bot.core.words import plural
 from bot.discord_app.sync import SyncMode
 from bot.settings import Settings
+from bot.storage.processes import only_bot_process, refuse_a_slice_on_sqlite
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import StudyBot
@@ -51,12 +52,23 @@ def build_parser() -> argparse.ArgumentParser:
     sync = run.add_mutually_exclusive_group()
     sync.add_argument("--sync", action="store_true", help="push the slash commands to Discord now")
     sync.add_argument("--no-sync", action="store_true", help="never push the slash commands at start-up")
+    for sharded in (run, command("health", "exit 0 while a running bot is connected to Discord (for health checks)")):
+        sharded.add_argument(
+            "--shards",
+            metavar="IDS",
+            help="the shards this process holds, e.g. 0-3 or 0,2,5 (SHARD_IDS; needs --shard-count)",
+        )
+        sharded.add_argument(
+            "--shard-count",
+            type=_positive,
+            metavar="N",
+            help="how many shards the bot runs as over all its processes (SHARD_COUNT)",
+        )
     command("console", "the offline console, even when a token is set")
     command("check", "validate every content module and print what it holds")
     push = command("sync", "push the slash commands to Discord now, then exit")
     push.add_argument("--guild", type=int, metavar="ID", help="to this server only (instant) instead of globally")
     command("migrate", "apply pending database migrations and print the schema version")
-    command("health", "exit 0 while a running bot is connected to Discord (for health checks)")
     backup = command("backup", "copy the database to PATH, safely while the bot runs")
     backup.add_argument(
         "path",
@@ -74,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument(
         "target", metavar="TARGET_URL", help="an empty database, e.g. postgresql://bot:password@localhost/bot"
     )
-    parser.set_defaults(command=None, sync=False, no_sync=False)
+    parser.set_defaults(command=None, sync=False, no_sync=False, shards=None, shard_count=None)
     return parser
 
 
@@ -90,13 +102,36 @@ NO_TOKEN_IN_SERVICE = (
 )
 
 
+FLAGS = {"shard_ids": "shards", "shard_count": "shard_count"}
+"""Settings a command-line flag may give (setting -> argparse destination); a flag wins over the environment."""
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The environment and ``.env``, with what the command line gave on top."""
+    given = {name: getattr(args, flag) for name, flag in FLAGS.items() if getattr(args, flag) is not None}
+    return Settings(**given)
+
+
+def print_settings_errors(exc: ValidationError, args: argparse.Namespace) -> None:
+    """One line per refused setting, named as the operator gave it (``SHARD_IDS``, or ``--shards`` if typed)."""
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if not field:
+            print(f"settings: {message}", file=sys.stderr)
+            continue
+        flag = FLAGS.get(field)
+        given = flag is not None and getattr(args, flag) is not None
+        name = f"--{flag.replace('_', '-')}" if given and flag is not None else field.upper()
+        print(f"setting {name}: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings()
+        settings = settings_from(args)
     except ValidationError as exc:
-        for error in exc.errors():
-            print(f"setting {'.'.join(str(p) for p in error['loc']).upper()}: {error['msg']}", file=sys.stderr)
+        print_settings_errors(exc, args)
         return 2
     from bot.logs import setup_logging
 
@@ -124,7 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console" or settings.discord_token is None:
             return asyncio.run(run_console(settings))
         mode = SyncMode.FORCE if args.sync else SyncMode.SKIP if args.no_sync else SyncMode.AUTO
-        return asyncio.run(run_discord(settings, mode))
+        refuse_a_slice_on_sqlite(settings)
+        with only_bot_process(settings):
+            return asyncio.run(run_discord(settings, mode))
     except ContentError as exc:
         print(
             f"Content is invalid ({plural(len(exc.problems), 'problem')}); fix these and start again:", file=sys.stderr
@@ -198,6 +235,12 @@ async def run_discord(settings: Settings, mode: SyncMode, sync_only: bool = Fals
     except discord.PrivilegedIntentsRequired:
         print("Discord refused an intent this bot asked for; see the README's set-up section.", file=sys.stderr)
         return 1
+    except discord.ConnectionClosed as exc:
+        if exc.code not in SHARD_REFUSALS:
+            raise
+        log.debug("Discord closed the gateway", exc_info=True)
+        print(SHARD_REFUSALS[exc.code].format(shards=settings.shards.describe()), file=sys.stderr)
+        return 1
     except discord.Forbidden as exc:
         where = f"server {settings.dev_guild_id}" if settings.dev_guild_id else "this application"
         print(
@@ -207,6 +250,19 @@ async def run_discord(settings: Settings, mode: SyncMode, sync_only: bool = Fals
         )
         return 1
     return 0
+
+
+SHARD_REFUSALS = {
+    4010: (
+        "Discord refused this process's shards ({shards}): SHARD_COUNT must be the same in every process of the bot, "
+        "and SHARD_IDS below it. Check both settings, or leave them unset to hold every shard in one process."
+    ),
+    4011: (
+        "Discord requires this bot to run as more shards (it is in too many servers for {shards}). Leave SHARD_COUNT "
+        "unset to use as many as Discord recommends, or raise it."
+    ),
+}
+"""Gateway close codes about shards, as one line each (the bot cannot recover from them by reconnecting)."""
 
 
 async def _run_until_signalled(bot: StudyBot, token: str) -> None:

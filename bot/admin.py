@@ -13,14 +13,16 @@ from pathlib import Path
 from bot.core.content.library import ContentLibrary
 from bot.core.content.lint import lint
 from bot.core.errors import OperatorError
-from bot.core.words import plural
+from bot.core.shards import ShardPlan, describe_ids
+from bot.core.words import noun, plural
+from bot.services.facts import InstallationFacts
 from bot.settings import Settings
 from bot.storage import urls
 from bot.storage.connect import open_database, open_location
 from bot.storage.copy import copy_database
 from bot.storage.database import DatabaseUnavailable, SQLiteDatabase
 from bot.storage.migrator import latest_version
-from bot.storage.repositories.meta import HEARTBEAT_KEY, MetaRepository
+from bot.storage.repositories.meta import MetaRepository
 
 
 def check(settings: Settings) -> int:
@@ -153,19 +155,53 @@ async def health(settings: Settings) -> int:
     except DatabaseUnavailable as exc:
         print(f"unhealthy: {exc}", file=sys.stderr)
         return 1
+    facts = InstallationFacts(MetaRepository(db))
     try:
-        beat = await MetaRepository(db).get(HEARTBEAT_KEY)
+        plan = settings.shards
+        count = plan.count or await facts.shard_count()
+        if count is None:  # written by a bot that records no shards: its one heartbeat says it all
+            return _process_health(await facts.last_heartbeat())
+        shards = plan.held(count)
+        beats = await facts.shard_heartbeats(shards)
     finally:
         await db.close()
+    return _shard_health(beats, count)
+
+
+def _process_health(beat: int | None) -> int:
     if beat is None:
         print("unhealthy: no heartbeat recorded yet", file=sys.stderr)
         return 1
-    age = time.time() * 1000 - int(beat)
+    age = time.time() * 1000 - beat
     if age > HEARTBEAT_STALE_MS:
         print(f"unhealthy: last heartbeat {age / 1000:.0f} s ago", file=sys.stderr)
         return 1
     print(f"healthy: last heartbeat {age / 1000:.0f} s ago")
     return 0
+
+
+def _shard_health(beats: dict[int, int | None], count: int) -> int:
+    """Healthy while every shard this process holds (from its settings, else all the bot last ran as) beat
+    recently: one line for the verdict, then one per shard when there are several."""
+    now = time.time() * 1000
+
+    def state(beat: int | None) -> str:
+        return "no heartbeat yet" if beat is None else f"last heartbeat {(now - beat) / 1000:.0f} s ago"
+
+    down = [s for s, beat in beats.items() if beat is None or now - beat > HEARTBEAT_STALE_MS]
+    if down:
+        which = f"{noun(len(down), 'shard')} {describe_ids(down)} of {count}"
+        lines = [f"unhealthy: {which} not connected" + (f" ({state(beats[down[0]])})" if len(beats) == 1 else "")]
+    elif len(beats) == 1:
+        lines = [f"healthy: {state(next(iter(beats.values())))}"]
+    else:
+        oldest = min(b for b in beats.values() if b is not None)
+        held = ShardPlan(count, tuple(beats)).describe()
+        lines = [f"healthy: {held} connected, oldest heartbeat {(now - oldest) / 1000:.0f} s ago"]
+    if len(beats) > 1:
+        lines += [f"  shard {s}: {state(beat)}" for s, beat in beats.items()]
+    print("\n".join(lines), file=sys.stderr if down else sys.stdout)
+    return 1 if down else 0
 
 
 def copy_db(source_text: str, target_text: str) -> int:

@@ -1,5 +1,6 @@
 """Logging set-up: a readable console format (or JSON lines for log collectors), an optional rotating file,
-and discord.py's HTTP chatter kept at WARNING."""
+discord.py's HTTP chatter kept at WARNING, and the shards of the process on every line once it runs as several
+(so the lines of several processes, collected in one place, say which process wrote them)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,36 @@ import json
 import logging
 import logging.handlers
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.errors import OperatorError
+from bot.core.shards import describe_ids
+from bot.core.words import noun
 
-TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(shard_tag)s%(name)s: %(message)s"
+
+_shards = ""
+"""The process's shards as its lines show them (``0-1/4``); empty while the bot runs as one shard (or none)."""
+_tag = ""
+
+
+def show_shards(ids: Iterable[int], count: int) -> None:
+    """From now on every line names the shards this process holds, when the bot runs as more than one."""
+    global _shards, _tag
+    held = list(ids)
+    _shards = f"{describe_ids(held)}/{count}" if count > 1 else ""
+    _tag = f"[{noun(len(held), 'shard')} {_shards}] " if _shards else ""
+
+
+class ShardTag(logging.Filter):
+    """Gives every record ``shards`` (``0-1/4``, or "") and ``shard_tag`` (``[shards 0-1/4] ``, or "")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.shards = _shards
+        record.shard_tag = _tag
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,6 +50,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        shards = getattr(record, "shards", "")
+        if shards:
+            entry["shards"] = shards
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -51,6 +79,8 @@ def setup_logging(level: str, *, json_lines: bool = False, file: Path | None = N
             ) from exc
         rotating.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
         handlers.append(rotating)
+    for handler in handlers:
+        handler.addFilter(ShardTag())
     root = logging.getLogger()
     root.handlers[:] = handlers
     root.setLevel(level)

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.quiz import limits
+from bot.core.shards import MAX_SHARD_COUNT, ShardPlan, check_ids_within, describe_ids, parse_shard_ids
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +33,33 @@ class Settings(BaseSettings):
         description=(
             "postgresql://user:password@host:5432/dbname to keep the data in PostgreSQL instead of the SQLite file "
             "(a secret: it may hold a password)."
+        ),
+    )
+    database_url_file: Path | None = Field(
+        default=None,
+        description=(
+            "A file whose text is DATABASE_URL, such as a Docker secret (/run/secrets/database_url), so the password "
+            "is in no environment variable; set DATABASE_URL or this, not both."
+        ),
+    )
+    discord_token_file: Path | None = Field(
+        default=None,
+        description="A file whose text is DISCORD_TOKEN (a Docker secret); set DISCORD_TOKEN or this, not both.",
+    )
+    shard_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_SHARD_COUNT,
+        description=(
+            "How many shards the bot runs as, over all its processes (the same in each). Unset: as many as Discord "
+            "recommends, all in this process."
+        ),
+    )
+    shard_ids: str | None = Field(
+        default=None,
+        description=(
+            "The shards this process holds, e.g. 0-3 or 0,2,5 (with SHARD_COUNT). Unset: every shard. Only "
+            "PostgreSQL serves several processes."
         ),
     )
     content_dir: Path = Field(default=PROJECT_ROOT / "content", description="Folder holding the content modules.")
@@ -103,12 +131,27 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(
         default=None, description="Testing only: gateway URL of a local fake Discord (ws://127.0.0.1:...)."
     )
+    discord_identify_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=5,
+        description=(
+            "Testing only, with DISCORD_API_URL: seconds between two shards connecting (Discord asks for 5, the "
+            "default)."
+        ),
+    )
+
+    @property
+    def shards(self) -> ShardPlan:
+        """The shards this process holds, from SHARD_COUNT and SHARD_IDS (checked when the settings were built)."""
+        ids = parse_shard_ids(self.shard_ids) if self.shard_ids is not None else None
+        return ShardPlan(self.shard_count, ids)
 
     test_owned_guilds: str | None = Field(
         default=None,
         description=(
-            "Testing only, with DISCORD_API_URL: the server ids (comma-separated) this process answers for, as if "
-            "its shards held them; unset: every server. Lets a test run several processes on one database."
+            "Testing only, with DISCORD_API_URL: the server ids (comma-separated) this process answers for, instead "
+            "of the servers its shards hold. Lets a test run several processes on one unsharded fake Discord."
         ),
     )
 
@@ -116,7 +159,7 @@ class Settings(BaseSettings):
         """Whether this process answers for server ``guild_id``: it drives that server's quizzes, and other
         processes do their due work only when it has left it undone."""
         if self.test_owned_guilds is None:
-            return True
+            return self.shards.owns(guild_id)
         return guild_id in _guild_ids(self.test_owned_guilds)
 
     @model_validator(mode="after")
@@ -131,17 +174,54 @@ class Settings(BaseSettings):
             self.log_file = self.state_directory / self.log_file
         return self
 
+    @model_validator(mode="after")
+    def _secrets_from_files(self) -> Settings:
+        """DATABASE_URL_FILE and DISCORD_TOKEN_FILE: the secret is read from the file (a Docker or systemd
+        credential), as if it had been set directly, so the rest of the bot knows one way to find it."""
+        if self.database_url_file is not None:
+            if self.database_url is not None:
+                raise ValueError("set DATABASE_URL or DATABASE_URL_FILE, not both")
+            text = _read_secret("DATABASE_URL_FILE", self.database_url_file)
+            self.database_url = SecretStr(_checked_postgres_url(text, "the URL in DATABASE_URL_FILE "))
+        if self.discord_token_file is not None:
+            if self.discord_token is not None:
+                raise ValueError("set DISCORD_TOKEN or DISCORD_TOKEN_FILE, not both")
+            self.discord_token = SecretStr(_read_secret("DISCORD_TOKEN_FILE", self.discord_token_file))
+        return self
+
     @field_validator("database_url", mode="before")
     @classmethod
     def _postgres_url(cls, value: object) -> object:
         text = value.get_secret_value() if isinstance(value, SecretStr) else value
         if isinstance(text, str) and not text.strip():
             return None
-        if isinstance(text, str) and not text.startswith(("postgresql://", "postgres://")):
+        if isinstance(text, str):
+            _checked_postgres_url(text)
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Shard numbers that parse and are shards of SHARD_COUNT, kept in the canonical form (``0-3``)."""
+        if value is None:
+            return None
+        ids = parse_shard_ids(value)
+        if "shard_count" not in info.data:
+            return describe_ids(ids)  # SHARD_COUNT itself was refused; that error says enough
+        count = info.data["shard_count"]
+        if count is None:
             raise ValueError(
-                "must start with postgresql:// (e.g. postgresql://bot:password@localhost:5432/bot); "
-                "for SQLite leave DATABASE_URL empty and set DATABASE_PATH"
+                "needs SHARD_COUNT (--shard-count), the number of shards over all processes (e.g. SHARD_COUNT=8 "
+                "with SHARD_IDS=0-3 in one process and SHARD_IDS=4-7 in the other)"
             )
+        check_ids_within(ids, count)
+        return describe_ids(ids)
+
+    @field_validator("discord_identify_seconds")
+    @classmethod
+    def _identify_only_against_a_fake(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("discord_api_url") is None:
+            raise ValueError("is for tests against a local fake Discord only (with DISCORD_API_URL); leave it unset")
         return value
 
     @field_validator("discord_token", mode="before")
@@ -170,3 +250,24 @@ class Settings(BaseSettings):
 
 def _guild_ids(text: str) -> frozenset[int]:
     return frozenset(int(part) for part in text.split(",") if part.strip())
+
+
+def _read_secret(name: str, path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"{name} {path}: cannot read it ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name} {path}: not a text file") from exc
+    if not text:
+        raise ValueError(f"{name} {path} is empty")
+    return text
+
+
+def _checked_postgres_url(text: str, what: str = "") -> str:
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError(
+            f"{what}must start with postgresql:// (e.g. postgresql://bot:password@localhost:5432/bot); "
+            "for SQLite leave DATABASE_URL empty and set DATABASE_PATH"
+        )
+    return text

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.services.app import App
 from bot.services.bundle import Services
+from bot.services.charts import ChartRenderer
 from bot.services.clock import Clock
 from bot.services.publisher import Publisher
 from bot.services.quiz.unit_of_work import UnitOfWorkFactory
@@ -31,17 +32,19 @@ async def open_services(
     publisher: Publisher,
     database: Callable[[Database], Database] | None = None,
     quiz_units: UnitOfWorkFactory | None = None,
+    charts: ChartRenderer | None = None,
 ) -> Services:
     """Open the app (content, migrated database) and wire every use case with ``Services.create``.
 
     ``database`` wraps the opened database in a double (e.g. ``DatabaseDouble``) before anything uses it;
-    ``quiz_units`` puts the quiz on another unit of work (the in-memory fake).
+    ``quiz_units`` puts the quiz on another unit of work (the in-memory fake); ``charts`` draws with a drawer of the
+    test's own.
     Nothing is started: a test calls ``services.start()`` or ``quiz.runner.resume_all()`` when it means to.
     """
     app = await App.open(settings)
     if database is not None:
         app = dataclasses.replace(app, db=database(app.db))
-    return Services.create(app, clock, publisher, quiz_units)
+    return Services.create(app, clock, publisher, quiz_units, charts)
 
 
 async def close_services(services: Services) -> None:
@@ -78,6 +81,9 @@ class DatabaseDouble:
         """Transactions opened with ``transaction()``."""
         self.dead = False
         """Set by ``die``: every later statement fails, as nothing a killed process did after its death is stored."""
+        self.writes_on_their_way = 0
+        self.most_writes_on_their_way = 0
+        """The most ``write`` calls that were waiting for the database's answer at the same time."""
 
     def fail_once(self, statement: Statement, error: BaseException) -> None:
         """Fail the next statement ``statement`` picks with ``error``."""
@@ -105,6 +111,10 @@ class DatabaseDouble:
     def describe(self) -> str:
         return self.db.describe()
 
+    @property
+    def writes_in_flight(self) -> int:
+        return self.db.writes_in_flight
+
     async def close(self) -> None:
         await self.db.close()
 
@@ -125,7 +135,12 @@ class DatabaseDouble:
         values = tuple(params)
         self.writes.append(sql)
         self.check(sql, values)
-        return await self.db.write(sql, values)
+        self.writes_on_their_way += 1
+        self.most_writes_on_their_way = max(self.most_writes_on_their_way, self.writes_on_their_way)
+        try:
+            return await self.db.write(sql, values)
+        finally:
+            self.writes_on_their_way -= 1
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:

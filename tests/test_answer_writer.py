@@ -185,4 +185,75 @@ async def test_names_read_while_the_writer_stores_them_wait_for_them(db: Databas
     repo.gate.set()
     await asyncio.wait_for(reader, 5)
     assert await repo.names(GUILD, [1]) == {1: "Ada"}
+
+
+async def test_clicks_of_later_turns_go_out_while_earlier_batches_are_on_their_way(db: Database) -> None:
+    """Where the engine queues writes in order (SQLite's one thread), a batch is sent as soon as it has formed
+    instead of waiting for the previous one's answer; where writers take turns (PostgreSQL), one at a time. Either
+    way every click is decided exactly once."""
+    watched = DatabaseDouble(db)
+    writer = _writer(watched)
+    session = await _asking(db, 100)
+
+    async def click_later(user: int) -> StoredAnswer:
+        for _ in range(user // 4):  # four clicks per turn of the event loop
+            await asyncio.sleep(0)
+        return await writer.record(answer(session, user=user, choice=0), f"member {user}")
+
+    outcomes = await asyncio.gather(*(click_later(u) for u in range(1, 41)))
+    await writer.drain()
+
+    assert [a.user_id for a in outcomes] == list(range(1, 41))
+    assert sorted(a.user_id for a in await writer.answers.answers(session.id)) == list(range(1, 41))
+    inserts = [sql for sql in watched.writes if sql.startswith("INSERT INTO quiz_answers")]
+    assert len(inserts) > 1, "clicks of later turns make batches of their own"
+    assert watched.most_writes_on_their_way == min(db.writes_in_flight, len(inserts))
+    assert (db.writes_in_flight > 1) == isinstance(db, SQLiteDatabase)
+
+
+async def test_a_write_never_lands_inside_another_tasks_transaction(db: Database) -> None:
+    """A write sent while a transaction is open waits for it: the transaction's rollback leaves it untouched."""
+    session = await _asking(db, 100)
+    opened, go_on = asyncio.Event(), asyncio.Event()
+
+    async def rolled_back() -> None:
+        try:
+            async with db.transaction() as conn:
+                await conn.execute("UPDATE quiz_sessions SET position = 7 WHERE id = ?", (session.id,))
+                opened.set()
+                await go_on.wait()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+
+    transaction = asyncio.create_task(rolled_back())
+    await opened.wait()
+    writing = asyncio.create_task(_writer(db).record(answer(session, user=1, choice=2), "Ada"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not writing.done(), "the write waits for the open transaction"
+    go_on.set()
+    await transaction
+    assert (await writing).choice == 2
+    assert [(a.user_id, a.choice) for a in await AnswerRepository(db).answers(session.id)] == [(1, 2)]
+    quiz = await sql_units(db, _writer(db))().quizzes.get(session.id)
+    assert quiz is not None and quiz.position == 0
+
+
+async def test_names_wait_until_read_and_never_undo_a_newer_one(db: Database) -> None:
+    """Display names are not written between batches; a read of names writes the waiting ones first, and a name
+    seen earlier never replaces one seen later."""
+    watched = DatabaseDouble(db)
+    writer = _writer(watched)
+    session = await _asking(db, 100)
+    await writer.record(answer(session, user=1, choice=0), "Ada (old)")  # seen at 2 001 ms
+    assert [sql for sql in watched.writes if sql.startswith("INSERT INTO members")] == []
+
+    newer = AnswerRepository(db)
+    newer.remember(GUILD, 1, "Ada", now_ms=3_000)
+    async with db.transaction() as conn:
+        await newer.flush(conn)
+    reads = AnswerRepository(db, writer.write_names)
+    assert await reads.names(GUILD, [1]) == {1: "Ada"}
+    assert [sql.split(" (")[0] for sql in watched.writes] == ["INSERT INTO quiz_answers", "INSERT INTO members"]
     await writer.drain()

@@ -80,3 +80,30 @@ def test_every_delayed_job_runs_on_the_one_scheduler() -> None:
             continue
         text = path.read_text(encoding="utf-8")
         assert "create_task" not in text, f"{path.relative_to(PROJECT_ROOT)} starts its own task"
+
+
+CHART_LIBRARIES = {"matplotlib", "numpy", "PIL"}
+"""matplotlib and the libraries it brings."""
+
+
+def test_matplotlib_is_imported_only_when_a_chart_is_drawn() -> None:
+    """Only the chart drawer imports matplotlib, and only inside the function that draws: importing it at start-up
+    would grow every bot's memory for a picture most never draw (tests/e2e/test_charts_e2e.py checks a started bot)."""
+    for path in BOT.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        at_top = {m for node in tree.body for m in imported_modules_of(node)}
+        anywhere = {m for node in ast.walk(tree) for m in imported_modules_of(node)}
+        shown = path.relative_to(PROJECT_ROOT)
+        assert not any(m.split(".")[0] in CHART_LIBRARIES for m in at_top), (
+            f"{shown} imports a chart library at the top"
+        )
+        if path != BOT / "services" / "charts.py":
+            assert not any(m.split(".")[0] in CHART_LIBRARIES for m in anywhere), f"{shown} imports a chart library"
+
+
+def imported_modules_of(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return [node.module]
+    return []

@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from rich.console import Console
 
+from bench.charts import ChartRun
 from bench.load import Outcome
 from bench.pg import postgres_for_bench
 from bench.report import print_report
@@ -110,3 +111,25 @@ async def test_the_benchmarks_server_writes_through_to_the_disk() -> None:
     finally:
         server.stop()
     assert settings == ["on", "on"]
+
+
+def test_the_stats_chart_figures_are_medians_over_the_runs_and_printed() -> None:
+    results = _results(("sqlite",), {("sqlite", 32): (1500, 20), ("sqlite", 64): (1500, 40)})
+    for first, later, before, after in ((1.2, [0.2, 0.3, 0.25], 70, 120), (0.8, [0.1, 0.2], 72, 118)):
+        run = ChartRun(topics=8, first_s=first, later_s=later, rss_before_kib=before * 1024)
+        run.rss_after_first_kib = run.rss_after_kib = after * 1024
+        results.add_charts("study.sqlite", run.as_json())
+    failed = ChartRun(topics=8, failures=1, examples=["chart 1: no callback in time"])
+    results.add_charts("study.postgresql", failed.as_json())
+    charts = summarise(results)["charts"]
+    sqlite = charts["study.sqlite"]["median"]
+    assert sqlite["first_chart_ms"] == 1000 and sqlite["later_chart_p50_ms"] == pytest.approx(200)
+    assert sqlite["rss_added_by_first_mib"] == 48, "the median of 50 and 46 MiB"
+    postgresql = charts["study.postgresql"]
+    assert postgresql["failures"] == 1 and postgresql["median"]["first_chart_ms"] is None
+
+    shown = io.StringIO()
+    print_report(summarise(results), Console(file=shown, width=200, color_system=None))
+    text = shown.getvalue()
+    assert "added by the first chart" in text and "48.0 MiB" in text and "1,000 ms" in text
+    assert "stats charts failed 1 time(s)" in text and "no callback in time" in text

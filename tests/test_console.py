@@ -223,3 +223,37 @@ def test_console_settings_history_pages_with_labels_and_dates(tmp_path: Path) ->
     assert re.search(r"\w+day \d{1,2} \w+ 20\d\d, \d\d:\d\d UTC · you · Questions per quiz: 31 → 32", out)
     assert "Questions per quiz: default → 21" in out and "**questions**" not in out
     assert "Traceback" not in out + result.stderr
+
+
+def test_console_reviews_with_press_and_keeps_the_card_after_read_more(tmp_path: Path) -> None:
+    """Practice from an empty deck, a card answered and rated, Read more beside the next one, its ratings still
+    pressable; then the deck as stats and a new review see it, and after a restart practice goes on with the
+    questions not seen yet (nothing rated was lost)."""
+    script = [
+        "/ketamine review",
+        "press 1",  # Practise new questions
+        "press 4",  # D, the right answer to ov-01
+        "press 3",  # Good
+        "press 2",  # B on the second card
+        "press 5",  # Read more: beside the card
+        "press 1",  # Again, on the card (not on the page Read more opened)
+        "/ketamine review topic:overview",
+        "/ketamine stats",
+    ]
+    result = run_console(tmp_path, "\n".join(script) + "\n", COLUMNS="200")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Nothing to review" in out and "You have no review cards yet" in out
+    assert "Practice 1/20 · right" in out and "Practice 2/20 · right" in out
+    assert "Again · 1 min" in out and "Easy · 8 d" in out
+    assert "» Discovery and first human use" in out
+    assert "Practice 3/20" in out
+    assert "Nothing is due on Ketamine: overview and history now" in out
+    assert "Review streak" in out and "Mastery by topic" in out and "0/15 (0%)" in out
+
+    again = run_console(tmp_path, "/ketamine review\npress 1\n", COLUMNS="200")
+    assert again.returncode == 0, again.stderr
+    assert "Nothing is due now. Your next card is due" in again.stdout and "Practice 1/20" in again.stdout
+    assert "Ketamine belongs to which chemical family" in out, "ov-01, the first card before the restart"
+    assert "Ketamine belongs to which chemical family" not in again.stdout, "seen cards are not practised again"
+    assert "Traceback" not in out + result.stderr + again.stdout + again.stderr

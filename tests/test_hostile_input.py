@@ -192,8 +192,6 @@ def with_typo(action: str, where: int, char: str, how: int) -> str:
 TYPO_CHARS = st.sampled_from([*":.-09az", "\x00", "é", " "])
 
 
-
-
 # The rig: one database, one router, one event loop for all examples of a test ------------------------------
 
 

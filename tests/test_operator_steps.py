@@ -207,6 +207,18 @@ def test_console_exports_go_to_the_data_folder_and_never_overwrite(tmp_path: Pat
     assert not list(tmp_path.glob("*.json")), "nothing is written into the working folder"
 
 
+def test_the_console_saves_the_stats_chart_next_to_the_exports_and_says_where(tmp_path: Path) -> None:
+    """A terminal shows no pictures: the chart is saved as a file, as exports are, and its path printed."""
+    script = "/ketamine stats\n/ketamine quiz start questions:1\nb\n/ketamine stats\n/ketamine stats\n"
+    result = cli(tmp_path, stdin=script, env={"LOG_LEVEL": "WARNING"}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "No quiz answers in this server yet" in result.stdout, "no chart before any answer"
+    saved = sorted((tmp_path / "exports").iterdir())
+    assert [p.name for p in saved] == ["accuracy-by-topic-2.png", "accuracy-by-topic.png"]
+    assert result.stdout.count("Chart saved to ") == 2 and f"Chart saved to {saved[1]}" in result.stdout
+    assert saved[1].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_quit_leaves_at_once_and_says_what_is_kept(tmp_path: Path) -> None:
     script = "/ketamine quiz start questions:3\nquit\n/ketamine sources\n"
     result = cli(tmp_path, stdin=script, env={"LOG_LEVEL": "WARNING"}, timeout=30)

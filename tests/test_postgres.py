@@ -13,6 +13,8 @@ import pytest
 
 from bot.core.quiz.aggregate import Quiz
 from bot.core.quiz.model import NewSession, QuizKind, QuizRules, QuizSession, StoredAnswer
+from bot.core.review.session import NewReview, ReviewKind
+from bot.services.review.quizcards import cards_after_reveal
 from bot.settings import Settings
 from bot.storage import migrator, pgsql, urls
 from bot.storage.copy import CopyRefused, copy_database
@@ -22,10 +24,13 @@ from bot.storage.postgres import PostgresDatabase
 from bot.storage.repositories.answers import AnswerRepository, NameRow
 from bot.storage.repositories.jobs import JobRepository
 from bot.storage.repositories.meta import HEARTBEAT_KEY, MetaRepository
+from bot.storage.repositories.moderation import AuditEntry, ModerationRepository
 from bot.storage.repositories.privacy import PrivacyRepository
 from bot.storage.repositories.quiz import QuizRepository, write_staged
+from bot.storage.repositories.review import ReviewRepository
 from bot.storage.repositories.settings import SettingsRepository
 from bot.storage.repositories.study import StudyChannel, StudyRepository
+from bot.storage.repositories.tutor import TutorRepository
 from bot.storage.schema import parents_first, read_schema
 from tests.helpers import cli
 from tests.postgres import PostgresServer
@@ -231,6 +236,17 @@ async def _fill(db: Database) -> int:
     await PrivacyRepository(db).server_left(GUILD + 1, 4_000)
     await MetaRepository(db).set("command_tree_hash", "abc")
     await JobRepository(db).hold("quiz", daily_session.id, GUILD, 9_000, "host:1:abc", 7_000, 6_000)
+    review = ReviewRepository(db)
+    assert await review.apply_revealed(cards_after_reveal, 7_000) == 2  # the answers to q1 become review cards
+    await review.open_session(
+        NewReview(user_id=MEMBER, module="ketamine", topic=None, kind=ReviewKind.REVIEW, question_ids=("q1", "q2")),
+        8_000,
+    )
+    moderation = ModerationRepository(db)
+    assert await moderation.add_report(GUILD, "ketamine", "q1", "0123abcd", MEMBER, "wrong **answer**", 4_500)
+    hidden = AuditEntry(user_id=MEMBER, key="question:q2", old_value="shown", new_value="hidden", changed_ms=4_600)
+    assert await moderation.hide(GUILD, "ketamine", "q2", hidden)
+    assert await TutorRepository(db).share_name(GUILD, MEMBER, True, 4_700)
     return daily_session.id
 
 
@@ -257,19 +273,26 @@ async def test_copy_db_moves_every_row_from_sqlite_and_prints_the_counts(tmp_pat
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[:-1] == [
-        "quiz_sessions     2 rows",
-        "daily_posts       1 row",
-        "guild_departures  1 row",
-        "jobs              1 row",
-        "members           2 rows",
-        "meta              1 row",
-        "quiz_questions    3 rows",
-        "quiz_answers      2 rows",
-        "server_settings   1 row",
-        "settings_audit    1 row",
-        "study_channels    1 row",
+        "quiz_sessions         2 rows",
+        "daily_posts           1 row",
+        "guild_departures      1 row",
+        "hidden_questions      1 row",
+        "jobs                  1 row",
+        "members               2 rows",
+        "meta                  1 row",
+        "name_sharing          1 row",
+        "question_reports      1 row",
+        "quiz_questions        3 rows",
+        "quiz_answers          2 rows",
+        "review_cards          2 rows",
+        "review_logs           2 rows",
+        "review_sessions       1 row",
+        "review_session_cards  2 rows",
+        "server_settings       1 row",
+        "settings_audit        2 rows",
+        "study_channels        1 row",
     ], "parents before children"
-    assert lines[-1].startswith("copied 16 rows from old/bot.sqlite3 to postgresql://postgres@/")
+    assert lines[-1].startswith("copied 27 rows from old/bot.sqlite3 to postgresql://postgres@/")
     assert "s3cret" not in result.stdout + result.stderr
 
     target = await PostgresDatabase.open(pg_url)

@@ -34,7 +34,9 @@ def test_without_postgresql_its_cases_skip_and_say_how_to_install_it() -> None:
     result = pytest_run(PG_BIN="/nonexistent")
     assert result.returncode == 0, result.stdout
     assert "1 passed, 1 skipped" in result.stdout
-    assert "PG_BIN=/nonexistent does not hold initdb, pg_ctl and postgres; apt-get install postgresql-15" in result.stdout
+    assert (
+        "PG_BIN=/nonexistent does not hold initdb, pg_ctl and postgres; apt-get install postgresql-15" in result.stdout
+    )
 
 
 def test_require_postgres_turns_the_skip_into_a_failure() -> None:

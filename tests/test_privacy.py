@@ -54,7 +54,10 @@ async def test_forget_needs_confirmation_by_the_same_member(services: Services) 
 
     done = await services.router.press(member(1), ask.buttons[0].action)
     assert done.title == "Your data is deleted" and "2 answers" in done.body
-    assert await services.quiz.uow().answers.history(10, 1) == [] and await services.quiz.uow().answers.history(11, 1) == []
+    assert (
+        await services.quiz.uow().answers.history(10, 1) == []
+        and await services.quiz.uow().answers.history(11, 1) == []
+    )
     assert len(await services.quiz.uow().answers.history(10, 2)) == 1, "other members keep their data"
     started = await services.app.db.fetch_all("SELECT starter_id FROM quiz_sessions ORDER BY id")
     assert [r["starter_id"] for r in started] == [0, 0, 2], "the quizzes member 1 started no longer name them"
@@ -97,3 +100,31 @@ async def test_coming_back_cancels_deletion_and_start_up_reconciles(services: Se
     await services.privacy.server_back(11)  # ... and re-invited to 11
     await clock.advance(31 * DAY)
     assert await services.privacy.purge() == [10]
+
+
+async def test_review_cards_logs_and_sessions_are_exported_and_forgotten(services: Services) -> None:
+    async def practise_one(caller: Caller) -> None:
+        offer = await services.router.run(caller, "ketamine", "review", {})
+        card = await services.router.press(caller, offer.buttons[0].action)  # Practise new questions
+        answered = await services.router.press(caller, card.buttons[0].action)  # choice A
+        rated = await services.router.press(caller, answered.buttons[2].action)  # Good
+        assert rated.title == "Practice 2/20", rated.title
+
+    await practise_one(member(1))
+    await practise_one(member(2))
+    export = (await services.router.run(Caller(user_id=1), "ketamine", "privacy export", {})).attachment
+    assert export is not None
+    data = json.loads(export.text)
+    assert [c["question_id"] for c in data["review_cards"]] == ["ov-01"]
+    assert [(r["source"], r["rating"]) for r in data["review_logs"]] == [("practice", 3)]
+    assert len(data["review_session_cards"]) == 20 and data["review_session_cards"][0]["choice"] == 0
+    ask = await services.router.run(member(1), "ketamine", "privacy forget", {})
+    assert "review cards" in str(ask.body)
+    await services.router.press(member(1), ask.buttons[0].action)
+    left = (await services.router.run(member(1), "ketamine", "privacy export", {})).attachment
+    assert left is not None
+    gone = json.loads(left.text)
+    assert gone["review_cards"] == gone["review_logs"] == gone["review_session_cards"] == []
+    for table in ("review_cards", "review_logs", "review_sessions"):
+        rows = await services.app.db.fetch_all(f"SELECT DISTINCT user_id FROM {table}")
+        assert [r["user_id"] for r in rows] == [2], f"{table}: member 2 keeps theirs"

@@ -113,6 +113,10 @@ async def test_second_module_gets_its_own_commands(tmp_path: Path) -> None:
             *("basics", "topics", "search", "sources"),  # its content; no questions, so no quiz commands
             *("settings show", "settings history", "studygroup list", "privacy export", "privacy forget"),
         ]
-        assert [s.name for s in router.specs("caffeine-admin")] == ["settings set", "studygroup add", "studygroup remove"]
+        assert [s.name for s in router.specs("caffeine-admin")] == [
+            "settings set",
+            "studygroup add",
+            "studygroup remove",
+        ]
         reply = await router.run(CALLER, "caffeine", "basics", {})
         assert reply.title == "Caffeine basics"

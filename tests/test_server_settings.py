@@ -123,7 +123,9 @@ async def test_setting_the_current_value_says_unchanged_and_records_nothing(serv
     as_default = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "questions", "value": default})
     assert as_default.title == "Setting unchanged"
     await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "topics", "value": "risks,mechanism"})
-    same_pool = await router.run(ADMIN, "ketamine-admin", "settings set", {"setting": "topics", "value": "risks, mechanism"})
+    same_pool = await router.run(
+        ADMIN, "ketamine-admin", "settings set", {"setting": "topics", "value": "risks, mechanism"}
+    )
     assert same_pool.title == "Setting unchanged"
     assert await services.server_settings.repo.history_size(10) == 2
     assert await services.server_settings.repo.values(10) == {"seconds": "30", "topics": "risks,mechanism"}

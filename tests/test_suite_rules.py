@@ -17,7 +17,16 @@ SOURCES = sorted([*(PROJECT_ROOT / "tests").rglob("*.py"), *(PROJECT_ROOT / "ben
 BOT_PROCESS_HELPER = PROJECT_ROOT / "tests" / "botkit" / "process.py"
 BOT_RUN = ["-m", "bot", "run"]
 BARE_BOT_SCRIPT = "bare_bot.py"
-HAND_BUILT = {"Services", "QuizService", "Router", "SettingsService", "StudyService", "DailyService", "PrivacyService"}
+HAND_BUILT = {
+    "Services",
+    "QuizService",
+    "Router",
+    "SettingsService",
+    "StudyService",
+    "DailyService",
+    "PrivacyService",
+    "ReviewService",
+}
 """The bundle and what it wires; ``Services.create`` builds them all, so a test never calls these itself."""
 
 

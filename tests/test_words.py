@@ -75,7 +75,9 @@ async def test_a_one_question_quiz_with_one_player_and_one_answer(services: Serv
     assert "1 player so far, 1 answer." in markup(status.body), status.body
 
     export = await router.run(ADMIN, "ketamine", "privacy export", {})
-    assert "1 quiz answer, 1 display name, 1 quiz started, 1 settings change." in export.body, export.body
+    assert (
+        "1 quiz answer, 1 display name, 1 quiz started, 1 settings change." in export.body
+    ), export.body
     ask = await router.run(ADMIN, "ketamine", "privacy forget", {})
     done = await router.press(ADMIN, ask.buttons[0].action)
-    assert done.body.startswith("1 answer and "), done.body
+    assert done.body.startswith("1 answer, "), done.body

@@ -33,7 +33,7 @@ KNOWN_NAMES = {CONSOLE_CALLER.user_id: CONSOLE_CALLER.display_name}
 
 HELP_EXTRA = [
     ("help", "this list"),
-    ("press N", "press button N of the last reply"),
+    ("press N", "press button N of the last reply (a review card's, after its Read more)"),
     ("pick N", "choose option N of the last reply's menu"),
     ("a, b, c, d, e", "answer the open quiz question"),
     ("wait", "wait until this channel's quiz is over (for scripts fed through a pipe)"),
@@ -120,16 +120,24 @@ class ConsoleApp:
         except InvalidInput as exc:
             self.console.print(render_text(exc.message, KNOWN_NAMES, style="red"))
             return True
+        if reply.form is not None:
+            filled = await self._fill(reply)
+            if filled is None:
+                return True
+            reply = filled
         self.console.print(render_reply(reply, KNOWN_NAMES))
         if reply.attachment is not None:
             folder = self.router.app.settings.database_path.parent / "exports"
             try:
-                path = await asyncio.to_thread(save_new_file, folder, reply.attachment.filename, reply.attachment.text)
-                self.console.print(Text(f"Saved to {path}"))
+                path = await asyncio.to_thread(
+                    save_new_file, folder, reply.attachment.filename, reply.attachment.content
+                )
+                saved = "Chart saved to" if reply.attachment.image else "Saved to"  # a terminal shows no pictures
+                self.console.print(Text(f"{saved} {path}"), soft_wrap=True)  # a path in one piece, to copy
             except InvalidInput as exc:
                 self.console.print(render_text(exc.message, KNOWN_NAMES, style="red"))
-        if not reply.is_error:
-            self.last = reply
+        if not reply.is_error and not reply.separate:  # "Read more" is shown beside the reply it came from,
+            self.last = reply  # whose buttons `press N` keeps pressing, as on Discord
             self.publisher.shown += 1
             self._last_shown = self.publisher.shown
         return True
@@ -168,11 +176,11 @@ class ConsoleApp:
             if not 1 <= number <= len(last.menu.options):
                 raise InvalidInput(f"Pick a number from 1 to {len(last.menu.options)}.")
             return await self.router.press(CONSOLE_CALLER, last.menu.action, [last.menu.options[number - 1].value])
-        question = self.publisher.open_question
-        if question is not None and (
-            last is None or not last.buttons or self.publisher.question_shown > self._last_shown
+        published = self.publisher.latest
+        if published is not None and (
+            last is None or not last.buttons or self.publisher.latest_shown > self._last_shown
         ):
-            last = question  # the quiz question printed after the last reply: its buttons, as its hint says
+            last = published  # a quiz message printed after the last reply: its buttons, as its hint says
         if last is None or not last.buttons:
             raise InvalidInput("The last reply has no buttons to press.")
         if not 1 <= number <= len(last.buttons):
@@ -182,6 +190,22 @@ class ConsoleApp:
             raise InvalidInput(f"“{button.label}” is disabled here.")
         return await self.router.press(CONSOLE_CALLER, button.action)
 
+    async def _fill(self, reply: Reply) -> Reply | None:
+        """A form, as Discord's modal is: shown, then the next line typed is its text (an empty one cancels)."""
+        form = reply.form
+        assert form is not None
+        self.console.print(render_reply(reply, KNOWN_NAMES))
+        self.console.print(
+            Text(f"{form.label} Type it on one line (up to {form.max_length} characters); an empty line cancels.")
+        )
+        if self.stdin.isatty():
+            self.console.print("[bold green]…>[/] ", end="")
+        typed = (await asyncio.to_thread(self.stdin.readline)).rstrip("\n")
+        if not typed.strip():
+            self.console.print(Text("Nothing was sent."))
+            return None
+        return await self.router.submit(CONSOLE_CALLER, form.action, typed)
+
     def print_help(self) -> None:
         self.console.print("[bold]Commands[/] (options are written name:value, as in Discord)")
         for spec in self.router.specs():
@@ -190,17 +214,17 @@ class ConsoleApp:
             self.console.print(Text(name, style="bold"), Text(f"\n    {what}"), sep="")
 
 
-def save_new_file(folder: Path, filename: str, text: str) -> Path:
-    """Write ``text`` to a new file in ``folder`` (created if need be): ``name-2.json`` and so on when ``name.json``
-    exists, so an earlier export is never overwritten."""
+def save_new_file(folder: Path, filename: str, content: bytes) -> Path:
+    """Write ``content`` to a new file in ``folder`` (created if need be): ``name-2.json`` and so on when
+    ``name.json`` exists, so an earlier export (or chart) is never overwritten."""
     stem, suffix = Path(filename).stem, Path(filename).suffix
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for number in range(1, 10_000):
             path = folder / (filename if number == 1 else f"{stem}-{number}{suffix}")
             try:
-                with path.open("x", encoding="utf-8") as handle:
-                    handle.write(text)
+                with path.open("xb") as handle:
+                    handle.write(content)
             except FileExistsError:
                 continue
             return path

@@ -1,4 +1,5 @@
-"""Quiz messages in the console: printed as they come, with the open question remembered for letter answers."""
+"""Quiz messages in the console: printed as they come, with the open question remembered for letter answers and
+the latest message with buttons for ``press N`` (a reveal's "Report a problem")."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ class ConsolePublisher:
         self.console = console
         self._ids = itertools.count(1)
         self.open_question: Reply | None = None
+        self._open_id: int | None = None
         self.shown = 0
         """A count of replies with buttons put on screen (by this publisher or the console); see ``press N``."""
-        self.question_shown = 0
-        """``shown`` when the open question was printed."""
+        self.latest: Reply | None = None
+        """The message with buttons this publisher printed last (a question, a reveal), while it still has them."""
+        self.latest_shown = 0
+        """``shown`` when ``latest`` was printed."""
+        self._latest_id: int | None = None
         self._question_posted = asyncio.Event()
         self._printed: dict[int, Reply] = {}
 
@@ -27,21 +32,30 @@ class ConsolePublisher:
         self.console.print(render_reply(reply))
         message_id = next(self._ids)
         self._printed[message_id] = reply
-        if reply.buttons and reply.buttons[0].action.startswith("qa:"):
-            self.open_question = reply
-            self.shown += 1
-            self.question_shown = self.shown
+        self._has_buttons(message_id, reply)
+        if _is_question(reply):
+            self.open_question, self._open_id = reply, message_id
             self._question_posted.set()
         return message_id
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> bool:
         """A terminal cannot change what it printed, so an edit is printed anew, unless it changes nothing
-        (a question posted again after a restart is edited to the same text)."""
-        self.open_question = None if not reply.buttons else self.open_question
+        (a question posted again after a restart is edited to the same text). A question edited into its reveal
+        is no longer open; the reveal's buttons are then the ones ``press N`` means."""
+        if message_id == self._open_id and not _is_question(reply):
+            self.open_question, self._open_id = None, None
         if self._printed.get(message_id) != reply:
             self._printed[message_id] = reply
             self.console.print(render_reply(reply))
+            self._has_buttons(message_id, reply)
         return True
+
+    def _has_buttons(self, message_id: int, reply: Reply) -> None:
+        if reply.buttons:
+            self.shown += 1
+            self.latest, self.latest_shown, self._latest_id = reply, self.shown, message_id
+        elif message_id == self._latest_id:
+            self.latest, self._latest_id = None, None
 
     def link(self, guild_id: int, channel_id: int, message_id: int | None) -> str:
         return "above"
@@ -55,3 +69,8 @@ class ConsolePublisher:
         self._question_posted.clear()
         if self.open_question is None:
             await self._question_posted.wait()
+
+
+def _is_question(reply: Reply) -> bool:
+    """An open quiz question: its buttons answer it (a reveal's buttons are Read more and Report a problem)."""
+    return bool(reply.buttons) and reply.buttons[0].action.startswith("qa:")

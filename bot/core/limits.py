@@ -27,5 +27,10 @@ SELECT_OPTION_LABEL: Final = 100
 SELECT_OPTION_DESCRIPTION: Final = 100
 SELECT_PLACEHOLDER: Final = 150
 
+MODAL_TITLE: Final = 45
+TEXT_INPUT_LABEL: Final = 45
+TEXT_INPUT_PLACEHOLDER: Final = 100
+TEXT_INPUT_VALUE: Final = 4000
+
 # Our own, tighter budget for one page of a topic: leaves room for the footer and page counter.
 PAGE_BUDGET: Final = 5200

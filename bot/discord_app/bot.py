@@ -1,4 +1,9 @@
-"""The bot: opens the application in ``setup_hook``, adds the cogs and dynamic items, syncs when needed."""
+"""The bot: opens the application in ``setup_hook``, adds the cogs and dynamic items, syncs when needed.
+
+It is always discord.py's sharded bot: with no shard settings it runs as many shards as Discord recommends (one
+for a bot of a few servers, the same as an unsharded bot), all in this process; ``SHARD_COUNT`` and ``SHARD_IDS``
+give it a count and a slice of its own, the rest held by other processes.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import logs
 from bot.core.words import plural
-from bot.discord_app import errors, replies
+from bot.discord_app import errors, forms, replies
 from bot.discord_app.caller import caller_of
 from bot.discord_app.cogs.content import ContentCog
 from bot.discord_app.components import ActionButton, ActionMenu
@@ -52,7 +58,7 @@ def settle_startup_objects() -> None:
     log.info("start-up done: %d objects kept out of garbage collection", gc.get_freeze_count())
 
 
-class StudyBot(commands.Bot):
+class StudyBot(commands.AutoShardedBot):
     def __init__(
         self,
         settings: Settings,
@@ -67,7 +73,14 @@ class StudyBot(commands.Bot):
         """``clock`` drives quizzes and schedules (tests pass one they move by hand); ``client_options`` go to
         discord.py's client (tests shorten ``guild_ready_timeout``). ``own_process``: the bot is the whole
         process (``python -m bot run``), so it may tune the interpreter for itself (see settle_startup_objects).
-        ``build_services``: the production factory; a test wraps it to put a double into the graph."""
+        ``build_services``: the production factory; a test wraps it to put a double into the graph.
+        The shards come from the settings (SHARD_COUNT, SHARD_IDS); unset, from Discord's recommendation."""
+        plan = settings.shards
+        if plan.count is not None:
+            client_options.setdefault("shard_count", plan.count)
+            logs.show_shards(plan.held(plan.count), plan.count)
+        if plan.ids is not None:
+            client_options.setdefault("shard_ids", list(plan.ids))
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -80,6 +93,8 @@ class StudyBot(commands.Bot):
         self.sync_only = sync_only
         self.own_process = own_process
         self._heartbeat: asyncio.Task[None] | None = None
+        self._ready_shards: set[int] = set()
+        """Shards connected with their servers announced (READY or RESUMED): each has its own heartbeat."""
         self._ready_work: asyncio.Task[None] | None = None
         self._closing = False
         self.clock: Clock = clock or SystemClock()
@@ -126,6 +141,15 @@ class StudyBot(commands.Bot):
             raise RuntimeError("the bot is not set up yet")
         await sync_tree(self.tree, self._app.facts, self.application_id, self.sync_mode, self.settings.dev_guild_id)
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py spaces shards 5 s apart, as Discord asks; tests against a local fake may shorten that
+        (``DISCORD_IDENTIFY_SECONDS``, refused without ``DISCORD_API_URL``)."""
+        spacing = self.settings.discord_identify_seconds
+        if spacing is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+        elif not initial:
+            await asyncio.sleep(spacing)
+
     async def _beat(self) -> None:
         """Record that the bot is connected, for ``python -m bot health`` (the container health check)."""
         while not self.is_closed():
@@ -137,7 +161,8 @@ class StudyBot(commands.Bot):
         if self._app is None:
             return
         try:
-            await self._app.facts.heartbeat(self.clock.now_ms())
+            shards = sorted(shard for shard in self._ready_shards if not self._shard_closed(shard))
+            await self._app.facts.heartbeat(self.clock.now_ms(), shards, self.shard_count)
         except Exception:
             log.warning("could not record the heartbeat", exc_info=True)
 
@@ -155,6 +180,31 @@ class StudyBot(commands.Bot):
         if self._app is not None:
             await self._app.close()
             self._app = None
+
+    def _shard_closed(self, shard_id: int) -> bool:
+        shard = self.get_shard(shard_id)
+        return shard is None or shard.is_closed()
+
+    def _servers_on(self, shard_id: int) -> str:
+        return plural(sum(1 for guild in self.guilds if guild.shard_id == shard_id), "server")
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        count = self.shard_count or 1
+        logs.show_shards(self.shard_ids or range(count), count)
+        log.info("shard %d of %d connected", shard_id, count)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self._ready_shards.add(shard_id)
+        log.info("shard %d ready: %s", shard_id, self._servers_on(shard_id))
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._ready_shards.add(shard_id)
+        log.info("shard %d resumed: %s", shard_id, self._servers_on(shard_id))
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._ready_shards.discard(shard_id)
+        if not self._closing:
+            log.info("shard %d disconnected", shard_id)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %s", self.user, plural(len(self.guilds), "server"))
@@ -188,6 +238,24 @@ class StudyBot(commands.Bot):
             reply = await self.router.press(caller_of(interaction), action, values)
             await replies.update(interaction, reply)
         except Exception as exc:  # one place for every component error, like the tree's on_error
+            await errors.report(interaction, exc)
+
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        """discord.py's events, plus ``form_submit`` for a submitted modal of ours (see ``bot.discord_app.forms``).
+
+        Not an ``on_interaction`` handler: discord.py would start a task for it on every interaction, every quiz
+        click included; this costs a click one comparison."""
+        super().dispatch(event, *args, **kwargs)
+        if event == "interaction" and forms.is_ours(args[0]):
+            super().dispatch("form_submit", args[0])
+
+    async def on_form_submit(self, interaction: discord.Interaction) -> None:
+        """A form sent: the router runs its action with the text; the reply goes to the member who sent it."""
+        try:
+            action, typed = forms.submitted(interaction)
+            reply = await self.router.submit(caller_of(interaction), action, typed)
+            await replies.send(interaction, reply)
+        except Exception as exc:  # as for clicks: a message, never a traceback
             await errors.report(interaction, exc)
 
     async def on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

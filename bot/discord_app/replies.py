@@ -12,6 +12,7 @@ import discord
 
 from bot.core.reply import Reply
 from bot.discord_app.components import ActionButton, ActionMenu
+from bot.discord_app.forms import to_modal
 from bot.discord_app.markup import markup
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -32,7 +33,16 @@ def to_embed(reply: Reply) -> discord.Embed:
         embed.add_field(name=field.name, value=markup(field.value), inline=field.inline)
     if reply.footer:
         embed.set_footer(text=reply.footer)
+    if reply.attachment is not None and reply.attachment.image:
+        embed.set_image(url=f"attachment://{reply.attachment.filename}")  # the file sent with it (see to_file)
     return embed
+
+
+def to_file(reply: Reply) -> discord.File | None:
+    """The reply's attachment as a file to upload; an image one is what the embed's image points at."""
+    if reply.attachment is None:
+        return None
+    return discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
 
 
 def to_view(reply: Reply) -> discord.ui.View | None:
@@ -48,14 +58,18 @@ def to_view(reply: Reply) -> discord.ui.View | None:
 
 
 async def send(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer an interaction with a new message (or a followup if it was already answered)."""
+    """Answer an interaction with a new message (or a followup if it was already answered); a reply that carries a
+    form opens it as a modal instead."""
+    if reply.form is not None and not interaction.response.is_done():
+        await interaction.response.send_modal(to_modal(reply))
+        return
     extra: dict[str, Any] = {}
     view = to_view(reply)
     if view is not None:
         extra["view"] = view
-    if reply.attachment is not None:
-        data = io.BytesIO(reply.attachment.text.encode("utf-8"))
-        extra["file"] = discord.File(data, filename=reply.attachment.filename)
+    file = to_file(reply)
+    if file is not None:
+        extra["file"] = file
     embed = to_embed(reply)
     if interaction.response.is_done():
         await interaction.followup.send(embed=embed, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS, **extra)
@@ -69,12 +83,19 @@ async def update(interaction: discord.Interaction, reply: Reply) -> None:
     """Answer a button or menu: replace the clicked message, or answer the clicker alone (ephemeral replies).
 
     A message only the clicker sees (an ephemeral one, such as a settings history page) is replaced by an
-    ephemeral reply too: turning its pages edits it rather than piling up copies. Errors still come as a new
-    message, so the clicked one stays usable.
+    ephemeral reply too: turning its pages edits it rather than piling up copies. Errors and ``separate`` replies
+    ("Read more") still come as a new message, so the clicked one stays usable.
     """
-    clicked = interaction.message
-    private = clicked is not None and clicked.flags.ephemeral and not reply.is_error
-    if (reply.ephemeral and not private) or interaction.response.is_done():
+    if reply.form is not None:
         await send(interaction, reply)
         return
-    await interaction.response.edit_message(embed=to_embed(reply), view=to_view(reply), allowed_mentions=NO_MENTIONS)
+    clicked = interaction.message
+    private = clicked is not None and clicked.flags.ephemeral and not reply.is_error
+    if (reply.ephemeral and not private) or reply.separate or interaction.response.is_done():
+        await send(interaction, reply)
+        return
+    file = to_file(reply)
+    extra: dict[str, Any] = {} if file is None else {"attachments": [file]}
+    await interaction.response.edit_message(
+        embed=to_embed(reply), view=to_view(reply), allowed_mentions=NO_MENTIONS, **extra
+    )

@@ -34,7 +34,9 @@ SUBGROUP_DESCRIPTIONS = {
     "quiz": "Quizzes in this channel: start, stop, status",
     "settings": "This server's quiz settings: show, set, history",
     "studygroup": "Study-group channels: add, remove, list",
-    "privacy": "Your data: export it or delete it",
+    "privacy": "Your data: export it, delete it, or choose to be named in tutor exports",
+    "reports": "Members' reports on quiz questions: list, resolve, dismiss",
+    "question": "Hide a quiz question from this server, or show it again",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from bot.core.shards import ShardPlan
 from bot.storage.connect import DatabaseSettings
 
 
@@ -33,4 +34,8 @@ class ServiceSettings(DatabaseSettings, Protocol):
     def job_poll_seconds(self) -> float: ...
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process answers for a server (drives its quizzes); see ``bot.services.jobs``."""
+    @property
+    def shards(self) -> ShardPlan:
+        """The shards this process holds: its background work (resumed quizzes, questions of the day, servers
+        left while it was down) is for their servers only, so processes holding other shards never do it twice."""
         ...

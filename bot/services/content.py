@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.core import render
-from bot.core.actions import OpenTopic, ShowIndex, ShowPage, ShowSection
+from bot.core.actions import OpenTopic, ReadSection, ShowIndex, ShowPage, ShowSection
 from bot.core.content.library import ContentLibrary, ContentModule, TopicCommand
 from bot.core.content.search import MAX_QUERY, SearchIndex, clean_query
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.reply import Reply
 from bot.services.catalog import Caller, CommandSpec, Handler, OptionSpec, OptionValue
 
-ContentAction = ShowPage | ShowSection | ShowIndex | OpenTopic
+ContentAction = ShowPage | ShowSection | ShowIndex | OpenTopic | ReadSection
 
 
 class ContentService:
@@ -115,6 +115,9 @@ class ContentService:
             return render.page(module, decoded.document, decoded.page)
         if isinstance(decoded, ShowSection):
             return render.section_page(module, decoded.topic, decoded.section)
+        if isinstance(decoded, ReadSection):  # beside a reveal or a review card, for the clicker alone
+            page = render.section_page(module, decoded.topic, decoded.section)
+            return page.model_copy(update={"ephemeral": True, "separate": True})
         if isinstance(decoded, ShowIndex):
             return render.index(module)
         if len(values) != 1:

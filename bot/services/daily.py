@@ -69,7 +69,7 @@ class DailyService:
         posted = 0
         now = self.clock.now_ms()
         nearest = now + TICK_MS
-        for channel in await self.study.daily_channels():
+        for channel in await self.study.daily_channels():  # every server's: one process at a time holds this job
             module = self._module_for(channel)
             if module is None:
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from bot.core.actions import ForgetMe
 from bot.core.content.library import ContentModule
@@ -28,13 +28,29 @@ EXPORT_NOUNS = {
     "display_names": ("display name", ""),
     "quizzes_started": ("quiz", " started"),
     "settings_changes": ("settings change", ""),
+    "review_cards": ("review card", ""),
+    "review_logs": ("review", ""),
+    "review_session_cards": ("card", " in review sessions"),
+    "question_reports": ("report", " on quiz questions"),
+    "name_shared_in": ("server", " naming you in the tutor export"),
 }
-"""How the export's summary counts each part: (the counted noun, what follows it), "1 quiz started"."""
+"""How the export's summary counts each part: (the counted noun, what follows it), "1 quiz started". A part with
+nothing in it is left out of the summary (the file still has it, empty)."""
 
 
 class PrivacyService:
-    def __init__(self, db: Database, clock: Clock, retention_days: int, scheduler: Scheduler | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        retention_days: int,
+        scheduler: Scheduler | None = None,
+        owns: Callable[[int], bool] = lambda guild_id: True,
+    ) -> None:
+        """``owns``: whether this process answers for a server (its shards hold it). Only those servers can be
+        known present or gone here; servers on other processes' shards are theirs to reconcile."""
         self.repo = PrivacyRepository(db)
+        self.owns = owns
         self.clock = clock
         self.retention_days = retention_days
         self.scheduler = scheduler or Scheduler(clock)
@@ -50,14 +66,14 @@ class PrivacyService:
             CommandSpec(
                 module.id,
                 "privacy forget",
-                "Delete your answers, scores and stats in every server",
+                "Delete your answers, scores, stats and review cards in every server",
                 handler=self.ask_to_forget,
             ),
         ]
 
     async def export(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         data = await self.repo.export(caller.user_id)
-        counts = ", ".join(_count(key, len(rows)) for key, rows in data.items())
+        counts = ", ".join(_count(key, len(rows)) for key, rows in data.items() if rows) or "nothing"
         document = {"user_id": caller.user_id, "exported_ms": self.clock.now_ms(), **data}
         return Reply(
             title="Your data",
@@ -73,10 +89,12 @@ class PrivacyService:
         return Reply(
             title="Delete your data?",
             body=(
-                "This deletes your quiz answers, scores and stats in **every** server and the name the bot "
-                "remembered for you, and removes you as the starter of the quizzes you started (the quizzes stay "
-                "in their server's history without you). It cannot be undone. Settings changes you made as an "
-                "admin stay in each server's settings history, which records who changed what."
+                "This deletes your quiz answers, scores and stats in **every** server, your review cards and "
+                "their history, the name the bot remembered for you, your reports on quiz questions and your "
+                "choice to be named in tutor exports, and removes you as the starter of the quizzes you started "
+                "(the quizzes stay in their server's history without you). It cannot be undone. Settings changes "
+                "you made as an admin, and what moderators did about reports, stay in each server's settings "
+                "history, which records who changed what."
             ),
             footer=footer(module),
             ephemeral=True,
@@ -96,8 +114,9 @@ class PrivacyService:
         return Reply(
             title="Your data is deleted",
             body=(
-                f"{plural(removed, 'answer')} and your remembered names are gone from every server, and you are "
-                "no longer named as the starter of any quiz."
+                f"{plural(removed, 'answer')}, your review cards and your remembered names, reports and choices to "
+                "be named in tutor exports are gone from every server, and you are no longer named as the starter "
+                "of any quiz."
             ),
             ephemeral=True,
         )
@@ -111,10 +130,12 @@ class PrivacyService:
         await self.repo.server_back(guild_id)
 
     async def reconcile(self, current_guilds: Iterable[int]) -> None:
-        """At start-up: servers with data that the bot is no longer in were left while it was down."""
+        """At start-up: servers with data that the bot is no longer in were left while it was down (of this
+        process's servers: another process's are not in ``current_guilds``, and not gone)."""
         current = set(current_guilds)
         for guild_id in await self.repo.servers_with_data() - current:
-            await self.repo.server_left(guild_id, self.clock.now_ms())
+            if self.owns(guild_id):
+                await self.repo.server_left(guild_id, self.clock.now_ms())
         for guild_id in current:
             await self.repo.server_back(guild_id)
 

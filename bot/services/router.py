@@ -11,16 +11,30 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core import render
-from bot.core.actions import AnswerQuestion, ForgetMe, SettingsHistoryPage, decode
+from bot.core.actions import (
+    AnswerQuestion,
+    ForgetMe,
+    FormAction,
+    ReportQuestion,
+    ReviewPick,
+    ReviewPractice,
+    ReviewRate,
+    SettingsHistoryPage,
+    SubmitReport,
+    decode,
+)
 from bot.core.errors import InvalidInput, NotFound, UserFacingError
 from bot.core.reply import Reply
 from bot.core.words import plural
 from bot.services.app import App
 from bot.services.catalog import ADMIN_SUFFIX, Caller, CommandSpec, OptionSpec, OptionValue
+from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
+from bot.services.review import ReviewService
 from bot.services.server_settings import SettingsService
 from bot.services.study import StudyService
+from bot.services.tutor import TutorService
 
 RESTARTING = "The bot is restarting. Try again in a few seconds; nothing you did before was lost."
 
@@ -33,12 +47,18 @@ class Router:
         server_settings: SettingsService | None = None,
         study: StudyService | None = None,
         privacy: PrivacyService | None = None,
+        review: ReviewService | None = None,
+        moderation: ModerationService | None = None,
+        tutor: TutorService | None = None,
     ) -> None:
         self.app = app
         self.quiz = quiz
         self.server_settings = server_settings
         self.study = study
         self.privacy = privacy
+        self.review = review
+        self.moderation = moderation
+        self.tutor = tutor
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -47,9 +67,12 @@ class Router:
         for module_id, module in app.library.modules.items():
             specs = app.content.command_specs(module_id)
             specs += quiz.command_specs(module) if quiz else []
+            specs += review.command_specs(module) if review else []
             specs += server_settings.command_specs(module) if server_settings else []
             specs += study.command_specs(module) if study else []
             specs += privacy.command_specs(module) if privacy else []
+            specs += tutor.command_specs(module) if tutor else []
+            specs += moderation.command_specs(module) if moderation else []
             self._specs.update({(spec.group, spec.name): spec for spec in specs})
 
     @property
@@ -126,6 +149,19 @@ class Router:
         with self._working():
             return await self._press(caller, action, values)
 
+    async def submit(self, caller: Caller, action: str, typed: str) -> Reply:
+        """A form sent (a modal on Discord, a prompt's answer in the console): its action and the text typed."""
+        if self._closing:
+            return render.error(RESTARTING)
+        with self._working():
+            try:
+                decoded = decode(action)
+                if not isinstance(decoded, FormAction) or self.moderation is None:
+                    raise NotFound("That form is not one this bot made, or it is from an older version.")
+                return await self.moderation.submit(caller, decoded, typed)
+            except UserFacingError as exc:
+                return render.error(exc.message)
+
     async def _run(self, caller: Caller, group: str, name: str, options: Mapping[str, object]) -> Reply:
         try:
             spec = self.find(group, name)
@@ -149,6 +185,16 @@ class Router:
                 if self.quiz is None:
                     raise NotFound("Quizzes are not available here.")
                 return await self.quiz.answer(caller, decoded.session_id, decoded.position, decoded.choice)
+            if isinstance(decoded, ReviewPick | ReviewRate | ReviewPractice):
+                if self.review is None:
+                    raise NotFound("Reviews are not available here.")
+                return await self.review.press(caller, decoded)
+            if isinstance(decoded, ReportQuestion | SubmitReport):
+                if self.moderation is None:
+                    raise NotFound("Reports are not available here.")
+                if isinstance(decoded, SubmitReport):
+                    raise NotFound("That is a form's action, not a button: press Report a problem again.")
+                return self.moderation.open_form(caller, decoded)
             if isinstance(decoded, SettingsHistoryPage):
                 if self.server_settings is None:
                     raise NotFound("Settings are not available here.")

@@ -1,5 +1,6 @@
 """One scheduler for every background job, each under a name: a quiz's runner (``quiz-12``), the question of the
-day (``question-of-the-day``), retention (``privacy-purge``), the answer writer (``answer-flush``).
+day (``question-of-the-day``), retention (``privacy-purge``), the answer writer (``answer-flush``), review cards
+from revealed answers (``review-cards``) and review upkeep (``review-upkeep``).
 
 Jobs are found, replaced and cancelled by name, a job that fails is logged with its name instead of vanishing
 with its task, and shutting down cancels every job in one place, so nothing is left running after the bot
@@ -47,7 +48,11 @@ class Scheduler:
 
     def schedule_at(self, name: str, when_ms: int, job: Job) -> asyncio.Task[None]:
         """Run ``job`` as ``name`` once the clock reaches ``when_ms``."""
-        return self.schedule(name, self._later(when_ms, job))
+        task = self.schedule(name, self._later(when_ms, job))
+        # A task cancelled before its first step never enters ``_later``: close the job it will not run (closing
+        # a finished one does nothing).
+        task.add_done_callback(lambda _: job.close())
+        return task
 
     async def every(self, name: str, every_ms: int, work: Callable[[], Awaitable[object]]) -> None:
         """Run ``work`` now, then every ``every_ms``; a failed run is logged and the next one comes as usual.

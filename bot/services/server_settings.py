@@ -8,6 +8,7 @@ from bot.core import server_settings as core
 from bot.core.actions import SettingsHistoryPage
 from bot.core.content.library import ContentModule
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.moderation import history_label
 from bot.core.render import footer, quote
 from bot.core.reply import Button, Reply, ReplyField
 from bot.core.text import Mention, Small, Text, Timestamp, join, text
@@ -150,14 +151,15 @@ class SettingsService:
 
 
 def _history_line(change: SettingChange, topics: list[str]) -> Text:
-    """When (a full date and time, in each reader's own time zone), who, which setting by name, from and to."""
+    """When (a full date and time, in each reader's own time zone), who, which setting by name, from and to; a
+    moderator's action on a question or a report reads the same way ("Question ov-01: shown → hidden")."""
     before = quote(core.show_stored(change.key, change.old_value, topics), VALUE_CHARS)
     after = quote(core.show_stored(change.key, change.new_value, topics), VALUE_CHARS)
     return text(
         Timestamp(change.changed_ms, "datetime"),
         " · ",
         Mention(change.user_id),
-        f" · **{core.label_of(change.key)}**: {before} → **{after}**",
+        f" · **{history_label(change.key) or core.label_of(change.key)}**: {before} → **{after}**",
     )
 
 

@@ -26,6 +26,10 @@ from bot.storage.migrator import SchemaTooNew, available
 
 log = logging.getLogger(__name__)
 
+WRITES_IN_FLIGHT = 4
+"""One-statement writes the answer writer keeps on their way at once: they queue on the connection's one thread,
+which runs them in order, each its own transaction."""
+
 
 # Pages copied per backup step (4 MiB at SQLite's default 4 KiB page). Another process writing between
 # steps makes SQLite start the copy again, so steps are large enough to finish quickly under a busy bot.
@@ -215,13 +219,23 @@ class SQLiteDatabase:
 
         When this returns, the statement has committed (and, with ``synchronous=FULL``, is on disk). It costs
         one round trip to the worker thread where ``transaction()`` costs three or more (BEGIN, the statements,
-        COMMIT), and under load every round trip waits for the event loop to come round. It holds the write
-        lock, so it never runs inside another task's transaction.
+        COMMIT), and under load every round trip waits for the event loop to come round.
+
+        It waits while another task's transaction is open, then queues the statement on the connection's
+        thread, which runs what it is given one at a time, in order, and does not hold the lock while the
+        statement is on its way: there is no suspension between taking the free lock and queuing the statement,
+        so no transaction can begin in between (a transaction queues its BEGIN under the lock), and the next
+        write may be queued behind this one (``writes_in_flight``) instead of waiting for this one's answer to
+        come round the event loop.
         """
         async with self._write_lock:
             if self._conn.in_transaction:
                 raise RuntimeError("a write transaction was left open; refusing to write inside it")
-            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    @property
+    def writes_in_flight(self) -> int:
+        return WRITES_IN_FLIGHT
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -52,7 +52,7 @@ async def running_bot(
     ``build_services``: the production factory, or a test's wrapper of it that puts a double into the graph.
     """
     bot = bot_class(settings, mode, clock, build_services=build_services, guild_ready_timeout=0.05)
-    async with run_client(bot, fake, timeout=timeout) as running:
+    async with run_client(bot, fake, timeout=timeout, shards=settings.shards.ids) as running:
         yield running
 
 
@@ -64,20 +64,22 @@ async def run_client(
     token: str = "fake-token",
     timeout: float = 15.0,
     wait_until_ready: bool = True,
+    shards: Sequence[int] | None = None,
 ) -> AsyncIterator[ClientT]:
-    """``client.start(token)`` in a task; wait until the fake wrote READY and every GUILD_CREATE to it (and, by
-    default, until discord.py fired ``on_ready``); ``client.close()`` and await the task on exit.
+    """``client.start(token)`` in a task; wait until the fake wrote READY and every GUILD_CREATE to each of its
+    connections (one per shard of ``shards``, default every shard of the fake) and, by default, until discord.py
+    fired ``on_ready``; ``client.close()`` and await the task on exit.
 
     An error of ``start()`` is raised: before the block (a start-up error) or after it (an error while running or
     closing), so a bot that broke while the test looked elsewhere still fails the test. So does a ``start()`` that
     does not return within 10 s of ``close()``.
     """
-    sessions_before = fake.identify_count
+    connections_before = fake.gateway.connection_count
     task = asyncio.create_task(client.start(token), name=f"bot-{id(client):x}")
 
     async def ready() -> None:
         await fake.wait_for(
-            lambda: fake.identify_count > sessions_before and fake.gateway.ready_event.is_set(),
+            lambda: fake.gateway.is_ready(shards, since=connections_before),
             timeout,
             "the bot to connect and receive READY",
         )

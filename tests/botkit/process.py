@@ -8,7 +8,8 @@ systemd and Ctrl-C do it, started again on the same database, and measured (memo
   run never silently uses another database or other rules.
 - Output goes to ``<workdir>/bot.log``, appended by every start: a chatty bot can never block on a full pipe, and
   what it logged is there to read while it runs and after it died.
-- "Ready" means the fake Discord has written READY and every GUILD_CREATE to this process's gateway connection;
+- "Ready" means the fake Discord has written READY and every GUILD_CREATE to each of this process's gateway
+  connections: one per shard it holds (every shard of the fake, or those its ``SHARD_IDS`` or ``--shards`` name);
   a process that exits before that fails at once with its exit code and the end of its output.
 """
 
@@ -18,10 +19,11 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.shards import parse_shard_ids
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord
 
@@ -64,17 +66,29 @@ class BotExited(RuntimeError):
 
 
 class BotProcess:
-    """One bot in ``workdir`` talking to ``fake``; ``settings`` are environment variables (``QUIZ_SECONDS="4"``).
+    """One bot in ``workdir`` talking to ``fake``; ``settings`` are environment variables (``QUIZ_SECONDS="4"``),
+    ``args`` go after the command (``("--shards", "0-1", "--shard-count", "4")``).
 
     The database is ``workdir/bot.sqlite3`` unless the settings say otherwise, so a process started again in the
-    same folder finds what the previous one stored.
+    same folder finds what the previous one stored. Output goes to ``log_name`` in ``workdir`` (two processes in
+    one folder each need their own).
     """
 
-    def __init__(self, fake: FakeDiscord, workdir: Path, command: BotCommand = STUDY_BOT, **settings: str) -> None:
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        workdir: Path,
+        command: BotCommand = STUDY_BOT,
+        *,
+        args: Sequence[str] = (),
+        log_name: str = "bot.log",
+        **settings: str,
+    ) -> None:
         self.fake = fake
         self.workdir = workdir
         self.command = command
-        self.log_path = workdir / "bot.log"
+        self.args = tuple(args)
+        self.log_path = workdir / log_name
         self.env = {k: v for k, v in os.environ.items() if k not in SETTING_VARIABLES}
         self.env.update(
             {
@@ -90,8 +104,14 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.started_at = 0.0
         """Event-loop time just before the last start spawned the process (the fake's timestamps use this clock)."""
-        self._identified = 0
+        self._connections_before = 0
         self._output_from = 0
+
+    @property
+    def shards(self) -> tuple[int, ...] | None:
+        """The shards this process holds, as its ``--shards`` or ``SHARD_IDS`` say; None: every shard."""
+        given = self.args[self.args.index("--shards") + 1] if "--shards" in self.args else self.env.get("SHARD_IDS")
+        return parse_shard_ids(given) if given else None
 
     @property
     def label(self) -> str:
@@ -111,13 +131,14 @@ class BotProcess:
         """Spawn the process; by default also wait until it is ready (:meth:`wait_ready`)."""
         if self.running:
             raise RuntimeError(f"{self.label} is already running")
-        self._identified = self.fake.identify_count
+        self._connections_before = self.fake.gateway.connection_count
         self._output_from = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.started_at = asyncio.get_running_loop().time()
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 *self.command.args,
+                *self.args,
                 cwd=self.workdir,
                 env=self.env,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -128,7 +149,8 @@ class BotProcess:
             await self.wait_ready(within)
 
     async def wait_ready(self, within: float = 30.0) -> None:
-        """Until this process identified and the fake wrote READY and every GUILD_CREATE to it.
+        """Until each shard this process holds is on a connection it opened, and the fake wrote READY and every
+        GUILD_CREATE to it.
 
         Raises BotExited with the exit code and the end of the output if the process ends first.
         """
@@ -137,9 +159,20 @@ class BotProcess:
             if self.process is None or self.process.returncode is not None:
                 code = None if self.process is None else self.process.returncode
                 raise BotExited(f"{self.label} exited (status {code}) before it was ready; output:\n{self.tail()}")
-            return self.fake.identify_count > self._identified and self.fake.gateway.ready_event.is_set()
+            return self.fake.gateway.is_ready(self.shards, since=self._connections_before)
 
         await self.fake.wait_for(ready, within, f"{self.label} to connect", poll=0.005)
+
+    async def exited(self, within: float = 30.0) -> Exit:
+        """Wait for a process expected to stop by itself (one refused at start-up): its exit code and output."""
+        process = self.process
+        if process is None:
+            raise BotExited(f"{self.label} was not started")
+        try:
+            await asyncio.wait_for(process.wait(), within)
+        except TimeoutError:
+            raise AssertionError(f"{self.label} still runs after {within} s; output:\n{self.tail()}") from None
+        return await self.stop()
 
     async def stop(self, signum: signal.Signals = signal.SIGTERM, grace: float = STOP_GRACE) -> Exit:
         """Send ``signum`` and wait for the process to exit; SIGKILL it if it is still there after ``grace`` s."""

@@ -60,21 +60,27 @@ async def click(fake: FakeDiscord, message: dict[str, Any], custom_id: str, user
     return response
 
 
-def titled(fake: FakeDiscord, text: str) -> list[dict[str, Any]]:
+def titled(fake: FakeDiscord, text: str, channel: int = CHANNEL_ID) -> list[dict[str, Any]]:
     """The channel's messages whose title holds ``text``."""
-    return [m for m in fake.channel_messages(CHANNEL_ID) if m.get("embeds") and text in embed(m).get("title", "")]
+    return [m for m in fake.channel_messages(channel) if m.get("embeds") and text in embed(m).get("title", "")]
 
 
-async def wait_titles(fake: FakeDiscord, text: str, count: int = 1, timeout: float = 15) -> list[dict[str, Any]]:
-    await fake.wait_for(lambda: len(titled(fake, text)) >= count, timeout, f"{count} message(s) titled {text!r}")
-    return titled(fake, text)
+async def wait_titles(
+    fake: FakeDiscord, text: str, count: int = 1, timeout: float = 15, channel: int = CHANNEL_ID
+) -> list[dict[str, Any]]:
+    await fake.wait_for(
+        lambda: len(titled(fake, text, channel)) >= count, timeout, f"{count} message(s) titled {text!r}"
+    )
+    return titled(fake, text, channel)
 
 
-async def start(fake: FakeDiscord, user: int = 1, channel: int = CHANNEL_ID, **options: Any) -> dict[str, Any]:
+async def start(
+    fake: FakeDiscord, user: int = 1, channel: int = CHANNEL_ID, guild: int = GUILD_ID, **options: Any
+) -> dict[str, Any]:
     handle = await fake.invoke(
         "ketamine quiz start",
         options or None,
-        guild_id=GUILD_ID,
+        guild_id=guild,
         channel_id=channel,
         member=fake.make_member(user, f"member{user}"),
     )

@@ -79,11 +79,12 @@ async def test_bot_registers_the_ketamine_group(fake: FakeDiscord, tmp_path: Pat
         "quiz",
         "leaderboard",
         "stats",
+        "review",
         "settings",
         "studygroup",
         "privacy",
     ]
-    assert [o["name"] for o in admin["options"]] == ["quiz", "settings", "studygroup"]
+    assert [o["name"] for o in admin["options"]] == ["quiz", "settings", "studygroup", "export", "reports", "question"]
     effects = next(o for o in group["options"] if o["name"] == "effects")
     assert [c["value"] for c in effects["options"][0]["choices"]] == ["physical", "psychological", "both"]
     search = next(o for o in group["options"] if o["name"] == "search")

@@ -150,6 +150,6 @@ async def test_health_follows_the_heartbeat(fake_discord: FakeDiscord, tmp_path:
     finally:
         await bot.close()
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-        db.execute("UPDATE meta SET value = '0' WHERE key = 'heartbeat_ms'")
+        db.execute("UPDATE meta SET value = '0' WHERE key LIKE 'heartbeat_ms%'")  # the bot's and each shard's
     stale = await asyncio.to_thread(cli, tmp_path, "health")
     assert stale.returncode == 1 and "unhealthy" in stale.stderr

@@ -72,8 +72,11 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
         bot_name: str = "FakeBot",
         interaction_deadline: float = 3.0,
         heartbeat_interval: int = 41250,
+        shard_count: int = 1,
     ) -> None:
         self.application_id = application_id
+        self.shard_count = shard_count
+        """The shards the fake runs as: GET /gateway/bot recommends it, and each IDENTIFY must name it."""
         self.bot_user_id = bot_user_id
         self.application_flags = 0
         self.interaction_deadline = interaction_deadline
@@ -199,13 +202,28 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
             except TimeoutError:
                 continue
 
-    async def wait_ready(self, timeout: float = 10.0) -> None:
-        """Resolve once a client is identified/resumed and READY + all GUILD_CREATEs were written to it.
+    async def wait_ready(self, timeout: float = 10.0, shards: Sequence[int] | None = None) -> None:
+        """Resolve once every shard of ``shards`` (default: all of them) is held by a connection that has been
+        sent READY (or RESUMED) and every GUILD_CREATE.
 
         discord.py itself fires ``on_ready`` only ``guild_ready_timeout`` (default 2 s) after the last
         GUILD_CREATE; use ``bot.wait_until_ready()`` for that.
         """
-        await asyncio.wait_for(self.gateway.ready_event.wait(), timeout)
+        await self.wait_for(lambda: self.gateway.is_ready(shards), timeout, "the bot's shards to be ready")
+
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard that receives ``guild_id``'s events: ``(guild_id >> 22) % shard_count``; 0 for DMs."""
+        return self.gateway.shard_of(guild_id)
+
+    def guild_on_shard(self, shard_id: int, after: int = 0) -> int:
+        """The smallest guild id above ``after`` that shard ``shard_id`` holds (for tests placing servers)."""
+        if not 0 <= shard_id < self.shard_count:
+            raise ValueError(f"shard {shard_id} is not one of {self.shard_count}")
+        base = (after >> 22) + 1
+        for high in range(base, base + self.shard_count):
+            if high % self.shard_count == shard_id:
+                return high << 22
+        raise AssertionError("unreachable: shard_count consecutive values cover every shard")
 
     # -- commands ---------------------------------------------------------------------------------------------
 
@@ -325,10 +343,11 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
                 return failure
         return None
 
-    async def drop_gateway(self, resume: bool = True, timeout: float = 5.0) -> None:
-        """Close the bot's websocket. ``resume=True``: code 4000, the client RESUMEs. ``resume=False``: the
-        session is invalidated (op 9), the client re-IDENTIFIES (discord.py waits 5 s before re-identifying)."""
-        await self.gateway.drop(resume=resume, timeout=timeout)
+    async def drop_gateway(self, resume: bool = True, timeout: float = 5.0, shard: int = 0) -> None:
+        """Close the websocket holding ``shard``. ``resume=True``: code 4000, the client RESUMEs.
+        ``resume=False``: the session is invalidated (op 9), the client re-IDENTIFIES (discord.py waits 5 s
+        before re-identifying)."""
+        await self.gateway.drop(resume=resume, timeout=timeout, shard=shard)
 
     # -- messages -----------------------------------------------------------------------------------------------
 
@@ -416,14 +435,15 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
                 message_type = 19
             if record.component_message_id is not None:
                 metadata["interacted_message_id"] = str(record.component_message_id)
+        attachments = self._attachments(payload, uploads)
         message = message_payload(
             message_id=self.snowflake(),
             channel_id=channel_id,
             author=author or self.bot_author,
             content=str(payload.get("content") or ""),
-            embeds=payload.get("embeds") or [],
+            embeds=embed_files(payload.get("embeds") or [], attachments),
             components=number_components(components),
-            attachments=self._attachments(payload, uploads),
+            attachments=attachments,
             flags=flags,
             tts=bool(payload.get("tts")),
             message_type=message_type,
@@ -464,6 +484,8 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
         message["flags"] = flags
         if "attachments" in payload or uploads:
             message["attachments"] = self._attachments(payload, uploads, keep=message.get("attachments") or [])
+        if "embeds" in payload or uploads:
+            message["embeds"] = embed_files(message["embeds"] or [], message.get("attachments") or [])
         message["edited_timestamp"] = iso_now()
         self._announce("MESSAGE_UPDATE", message)
         self.notify()
@@ -567,7 +589,7 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
         def sent() -> None:
             record.sent_at = loop.time()
 
-        await self.gateway.dispatch("INTERACTION_CREATE", payload, on_sent=sent)
+        await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=guild_id, on_sent=sent)
         return InteractionHandle(self, record)
 
     def _command_data(
@@ -750,3 +772,19 @@ class FakeDiscord(AbstractAsyncContextManager["FakeDiscord"]):
         return await self._send_interaction(
             MODAL_SUBMIT, data, guild_id=gid, channel=channel, member=who, message=msg, locale=locale
         )
+
+
+def embed_files(embeds: Sequence[JSON], attachments: Sequence[JSON]) -> list[JSON]:
+    """Embeds as Discord stores them: an image or thumbnail at ``attachment://NAME`` points at the message's file of
+    that name (its URL); a name with no such file stays as written, so a test sees the mismatch."""
+    files = {str(a["filename"]): a for a in attachments}
+    resolved: list[JSON] = []
+    for embed in embeds:
+        stored = dict(embed)
+        for key in ("image", "thumbnail"):
+            url = str((embed.get(key) or {}).get("url") or "")
+            attached = files.get(url.removeprefix("attachment://")) if url.startswith("attachment://") else None
+            if attached is not None:
+                stored[key] = {"url": attached["url"], "proxy_url": attached["proxy_url"]}
+        resolved.append(stored)
+    return resolved

@@ -1,8 +1,14 @@
-"""The fake gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME, dispatching events.
+"""The fake gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME, dispatching events, shards.
 
 Frames are sent as uncompressed TEXT even though discord.py asks for ``compress=zlib-stream`` (it accepts
 both). Every connection has one writer task fed by a queue, so events keep their order and sequence numbers,
 and synchronous code (``FakeDiscord.add_guild``) can enqueue events.
+
+Sharding as Discord does it: the fake runs as ``fake.shard_count`` shards; each IDENTIFY's ``shard: [id, count]``
+holds one of them (a later IDENTIFY of the same shard takes it over), and a server's events go only to the
+connection holding shard ``(guild_id >> 22) % count``, direct messages to shard 0. An IDENTIFY naming another
+count or a shard outside it is closed with 4010 (invalid shard); one without ``shard`` holds shard 0 of 1, and is
+closed with 4011 (sharding required) when the fake runs as more.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +49,8 @@ CLOSE_UNKNOWN_OPCODE = 4001
 CLOSE_DECODE_ERROR = 4002
 CLOSE_NOT_AUTHENTICATED = 4003
 CLOSE_ALREADY_AUTHENTICATED = 4005
+CLOSE_INVALID_SHARD = 4010
+CLOSE_SHARDING_REQUIRED = 4011
 
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
@@ -61,6 +69,13 @@ class GatewaySession:
     invalid: bool = False
     guild_ids: set[int] = field(default_factory=set)
     """Guilds this session has been told about (so a RESUME can catch up on guilds added/removed meanwhile)."""
+    dispatched: list[tuple[str, int | None]] = field(default_factory=list)
+    """Every event dispatched to this session, with the guild it was about (None: not about one guild)."""
+
+    @property
+    def shard_id(self) -> int:
+        """The shard this session holds (0 for an unsharded IDENTIFY)."""
+        return 0 if self.shard is None else int(self.shard[0])
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -84,13 +99,15 @@ class GatewayConnection:
     writer: asyncio.Task[None] | None = None
     received: list[JSON] = field(default_factory=list)
     ready: bool = False
-    """READY (or RESUMED) and every GUILD_CREATE were written to it."""
+    """READY (or RESUMED) and every GUILD_CREATE that followed have been written."""
 
     def send(self, op: int, d: Any, *, on_sent: Callable[[], None] | None = None) -> asyncio.Future[None]:
         return self._put({"op": op, "d": d, "s": None, "t": None}, on_sent)
 
     def dispatch(self, event: str, d: JSON, *, on_sent: Callable[[], None] | None = None) -> asyncio.Future[None]:
         assert self.session is not None, "dispatch before IDENTIFY"
+        guild_id = d.get("guild_id") if event not in _GUILD_EVENTS else d.get("id")
+        self.session.dispatched.append((event, int(guild_id) if guild_id is not None else None))
         return self._put({"op": OP_DISPATCH, "d": d, "s": self.session.next_seq(), "t": event}, on_sent)
 
     def marker(self, on_sent: Callable[[], None]) -> asyncio.Future[None]:
@@ -137,24 +154,50 @@ class GatewayConnection:
             frame.done.exception()
 
 
+_GUILD_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
+"""Events whose payload is the guild itself (its id in ``id``, not ``guild_id``)."""
+
+
 class GatewayServer:
-    """All gateway state of one FakeDiscord: sessions, connections and which one currently 'is' the bot."""
+    """All gateway state of one FakeDiscord: sessions, connections and which one currently holds each shard."""
 
     def __init__(self, fake: FakeDiscord, heartbeat_interval: int = 41250) -> None:
         self.fake = fake
         self.heartbeat_interval = heartbeat_interval
         self.sessions: dict[str, GatewaySession] = {}
         self.connections: list[GatewayConnection] = []
-        self.active: GatewayConnection | None = None
+        self.shards: dict[int, GatewayConnection] = {}
+        """Shard id -> the connection holding it now (the last to IDENTIFY or RESUME as that shard)."""
+        self.refused: list[tuple[list[int] | None, int]] = []
+        """IDENTIFYs refused for their shard: (the ``shard`` they sent, the close code)."""
         self.presence_updates: list[JSON] = []
         self.connection_count = 0
-        self._ready: asyncio.Event | None = None
 
     @property
-    def ready_event(self) -> asyncio.Event:
-        if self._ready is None:
-            self._ready = asyncio.Event()
-        return self._ready
+    def active(self) -> GatewayConnection | None:
+        """The connection holding shard 0: the whole bot when it runs as one shard."""
+        return self.shards.get(0)
+
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard a guild's events go to (Discord's formula); direct messages go to shard 0."""
+        return 0 if guild_id is None else (guild_id >> 22) % self.fake.shard_count
+
+    def holder(self, shard_id: int) -> GatewayConnection | None:
+        """The open, identified connection holding ``shard_id``, if any."""
+        conn = self.shards.get(shard_id)
+        if conn is None or conn.session is None or conn.closed.is_set():
+            return None
+        return conn
+
+    def is_ready(self, shards: Iterable[int] | None = None, *, since: int = 0) -> bool:
+        """Every shard of ``shards`` (default: all of ``fake.shard_count``) is held by a connection numbered above
+        ``since`` (``connection_count`` before a bot started) that has been sent READY and every GUILD_CREATE."""
+        wanted = range(self.fake.shard_count) if shards is None else shards
+        for shard_id in wanted:
+            conn = self.holder(shard_id)
+            if conn is None or not conn.ready or conn.number <= since:
+                return False
+        return True
 
     # -- connection handling ----------------------------------------------------------------------------------
 
@@ -188,10 +231,10 @@ class GatewayServer:
         conn.closed.set()
         if conn in self.connections:
             self.connections.remove(conn)
-        if self.active is conn:
-            self.active = None
-            self.ready_event.clear()
-            self._fall_back()
+        for shard_id, holder in list(self.shards.items()):
+            if holder is conn:
+                del self.shards[shard_id]
+                self._fall_back(shard_id)
         self.fake.notify()
 
     async def _on_text(self, conn: GatewayConnection, text: str) -> None:
@@ -209,6 +252,12 @@ class GatewayServer:
             if conn.session is not None:
                 await conn.ws.close(code=CLOSE_ALREADY_AUTHENTICATED, message=b"Already authenticated.")
                 return
+            refusal = self._shard_refusal((d or {}).get("shard"))
+            if refusal is not None:
+                self.refused.append(((d or {}).get("shard"), refusal[0]))
+                self.fake.notify()
+                await conn.ws.close(code=refusal[0], message=refusal[1])
+                return
             self._identify(conn, d or {})
         elif op == OP_RESUME:
             self._resume(conn, d or {})
@@ -223,6 +272,23 @@ class GatewayServer:
         else:
             await conn.ws.close(code=CLOSE_UNKNOWN_OPCODE, message=b"Unknown opcode.")
 
+    def _shard_refusal(self, shard: object) -> tuple[int, bytes] | None:
+        """The close code and reason for an IDENTIFY's ``shard``, or None when the fake accepts it."""
+        count = self.fake.shard_count
+        if shard is None:
+            return None if count == 1 else (CLOSE_SHARDING_REQUIRED, b"Sharding required.")
+        valid = (
+            isinstance(shard, list)
+            and len(shard) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+            and shard[1] == count
+            and 0 <= shard[0] < count
+        )
+        return None if valid else (CLOSE_INVALID_SHARD, b"Invalid shard.")
+
+    def _guilds_of(self, shard_id: int) -> dict[int, JSON]:
+        return {gid: g for gid, g in self.fake.guilds.items() if self.shard_of(gid) == shard_id}
+
     def _identify(self, conn: GatewayConnection, d: JSON) -> None:
         fake = self.fake
         fake.identify_count += 1
@@ -230,8 +296,9 @@ class GatewayServer:
         self.sessions[session.session_id] = session
         conn.session = session
         self._activate(conn)
-        guilds = list(fake.guilds.values())
-        session.guild_ids = set(fake.guilds)
+        mine = self._guilds_of(session.shard_id)
+        guilds = list(mine.values())
+        session.guild_ids = set(mine)
         ready: JSON = {
             "v": 10,
             "user": fake.bot_user,
@@ -266,31 +333,34 @@ class GatewayServer:
         # Events are not buffered while no bot is attached (dispatching then raises), so there is nothing to
         # replay -- except guilds added/removed in the meantime, which are announced after RESUMED.
         conn.dispatch("RESUMED", {"_trace": ["fake-gateway"]})
-        for guild_id, guild in self.fake.guilds.items():
+        mine = self._guilds_of(session.shard_id)
+        for guild_id, guild in mine.items():
             if guild_id not in session.guild_ids:
                 conn.dispatch("GUILD_CREATE", guild)
-        for guild_id in session.guild_ids - self.fake.guilds.keys():
+        for guild_id in session.guild_ids - mine.keys():
             conn.dispatch("GUILD_DELETE", {"id": str(guild_id), "unavailable": False})
-        session.guild_ids = set(self.fake.guilds)
+        session.guild_ids = set(mine)
         conn.marker(lambda: self._mark_ready(conn))
 
     def _activate(self, conn: GatewayConnection) -> None:
-        self.active = conn
-        self.ready_event.clear()
+        assert conn.session is not None
+        conn.ready = False
+        self.shards[conn.session.shard_id] = conn
+        self.fake.notify()
 
     def _mark_ready(self, conn: GatewayConnection) -> None:
-        conn.ready = True
-        if self.active is conn and not conn.closed.is_set():
-            self.ready_event.set()
+        if conn.session is not None and self.shards.get(conn.session.shard_id) is conn and not conn.closed.is_set():
+            conn.ready = True
             self.fake.notify()
 
-    def _fall_back(self) -> None:
-        """The bot's connection closed while another, ready one is still open (several bot processes on one
-        fake): events go to the newest of those from now on, as if its process now held every server."""
+    def _fall_back(self, shard_id: int) -> None:
+        """The connection holding ``shard_id`` closed while another, ready one for that shard is still open (several
+        bot processes on one unsharded fake): the shard's events go to the newest of those from now on, as if its
+        process now held every server of the shard."""
         for other in reversed(self.connections):
-            if other.ready and other.session is not None and not other.closed.is_set():
-                self.active = other
-                self.ready_event.set()
+            session = other.session
+            if other.ready and session is not None and session.shard_id == shard_id and not other.closed.is_set():
+                self.shards[shard_id] = other
                 return
 
     def _members_chunk(self, conn: GatewayConnection, d: JSON) -> None:
@@ -311,40 +381,52 @@ class GatewayServer:
 
     @property
     def connected(self) -> bool:
-        return self.active is not None and self.active.session is not None and not self.active.closed.is_set()
+        """Some connection holds a shard."""
+        return any(self.holder(shard_id) is not None for shard_id in list(self.shards))
 
-    def dispatch(self, event: str, d: JSON, *, on_sent: Callable[[], None] | None = None) -> asyncio.Future[None]:
-        """Send a DISPATCH to the bot's current session. Raises if no bot is connected."""
-        conn = self.active
-        if conn is None or conn.session is None or conn.closed.is_set():
-            raise GatewayClosed("no bot is connected to the fake gateway (did it start? call wait_ready())")
+    def dispatch(
+        self, event: str, d: JSON, *, guild_id: int | None = None, on_sent: Callable[[], None] | None = None
+    ) -> asyncio.Future[None]:
+        """Send a DISPATCH to the connection holding ``guild_id``'s shard (shard 0 for None, a DM). Raises if no
+        bot holds it."""
+        shard_id = self.shard_of(guild_id)
+        conn = self.holder(shard_id)
+        if conn is None:
+            raise GatewayClosed(
+                f"no bot holds shard {shard_id} of {self.fake.shard_count} on the fake gateway "
+                "(did it start? call wait_ready())"
+            )
         return conn.dispatch(event, d, on_sent=on_sent)
 
     def guild_added(self, guild: JSON) -> None:
-        """GUILD_CREATE right away if a bot is connected (otherwise READY or RESUME will include it)."""
-        if self.connected:
-            assert self.active is not None and self.active.session is not None
-            self.active.session.guild_ids.add(int(guild["id"]))
-            self.active.dispatch("GUILD_CREATE", guild)
+        """GUILD_CREATE right away to the guild's shard if a bot holds it (otherwise READY or RESUME includes it)."""
+        conn = self.holder(self.shard_of(int(guild["id"])))
+        if conn is not None:
+            assert conn.session is not None
+            conn.session.guild_ids.add(int(guild["id"]))
+            conn.dispatch("GUILD_CREATE", guild)
 
     def guild_removed(self, guild_id: int) -> None:
-        if self.connected:
-            assert self.active is not None and self.active.session is not None
-            self.active.session.guild_ids.discard(guild_id)
-            self.active.dispatch("GUILD_DELETE", {"id": str(guild_id), "unavailable": False})
+        conn = self.holder(self.shard_of(guild_id))
+        if conn is not None:
+            assert conn.session is not None
+            conn.session.guild_ids.discard(guild_id)
+            conn.dispatch("GUILD_DELETE", {"id": str(guild_id), "unavailable": False})
 
     def dispatch_if_intent(self, event: str, d: JSON, intent: int) -> None:
-        """Fire-and-forget dispatch of a side-effect event, only if the session asked for ``intent``."""
-        conn = self.active
-        if conn is None or conn.session is None or conn.closed.is_set():
+        """Fire-and-forget dispatch of a side-effect event to its guild's shard, if that session asked for
+        ``intent``."""
+        guild_id = d.get("guild_id")
+        conn = self.holder(self.shard_of(int(guild_id) if guild_id is not None else None))
+        if conn is None or conn.session is None:
             return
         if conn.session.intents & intent:
             conn.dispatch(event, d)
 
-    async def drop(self, *, resume: bool = True, timeout: float = 5.0) -> None:
-        conn = self.active
+    async def drop(self, *, resume: bool = True, timeout: float = 5.0, shard: int = 0) -> None:
+        conn = self.holder(shard)
         if conn is None:
-            raise GatewayClosed("no bot is connected to the fake gateway")
+            raise GatewayClosed(f"no bot holds shard {shard} on the fake gateway")
         if resume:
             # Any 4000-range code except the fatal ones makes discord.py RESUME on resume_gateway_url.
             await conn.ws.close(code=CLOSE_UNKNOWN_ERROR, message=b"fake: connection dropped")

@@ -193,7 +193,7 @@ async def get_gateway_bot(request: web.Request) -> web.Response:
     return json_response(
         {
             "url": _fake(request).gateway_url,
-            "shards": 1,
+            "shards": _fake(request).shard_count,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1},
         }
     )

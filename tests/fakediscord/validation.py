@@ -34,6 +34,10 @@ MAX_PLACEHOLDER = 150
 MAX_CHOICES = 25
 MAX_CHOICE_NAME = 100
 MAX_MODAL_TITLE = 45
+MAX_MODAL_ROWS = 5
+MAX_INPUT_LABEL = 45
+MAX_INPUT_PLACEHOLDER = 100
+MAX_INPUT_VALUE = 4000
 
 COMPONENTS_V2_FLAG = 1 << 15
 SELECT_TYPES = {3, 5, 6, 7, 8}
@@ -184,10 +188,53 @@ def check_autocomplete(data: JSON) -> list[Problem]:
 
 
 def check_modal(data: JSON) -> list[Problem]:
+    """A modal: a title and custom_id, 1 to 5 rows (an action row or a label) each holding one text input with a
+    custom_id, a label of at most 45 characters, a style of 1 (short) or 2 (paragraph) and lengths from 0 to 4000."""
     problems: list[Problem] = []
+    for key in ("title", "custom_id"):
+        if not data.get(key):
+            problems.append((("data", key), "BASE_TYPE_REQUIRED", "This field is required"))
     problems.extend(_check_len(("data", "title"), data.get("title"), MAX_MODAL_TITLE))
     problems.extend(_check_len(("data", "custom_id"), data.get("custom_id"), MAX_CUSTOM_ID))
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= MAX_MODAL_ROWS:
+        problems.append((("data", "components"), "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {MAX_MODAL_ROWS}."))
+    for i, row in enumerate(rows):
+        path: Path = ("data", "components", i)
+        if row.get("type") == 1 and len(row.get("components") or []) == 1:
+            problems.extend(_check_text_input((*path, "components", 0), row["components"][0], row_label=None))
+        elif row.get("type") == 18 and isinstance(row.get("component"), dict):
+            problems.extend(_check_len((*path, "label"), row.get("label"), MAX_INPUT_LABEL))
+            problems.extend(_check_text_input((*path, "component"), row["component"], row_label=row.get("label")))
+        else:
+            problems.append(
+                (path, "COMPONENT_LAYOUT_INVALID", "A modal row is an action row or a label with one input.")
+            )
     return problems
+
+
+def _check_text_input(path: Path, item: JSON, row_label: str | None) -> Iterator[Problem]:
+    if item.get("type") != 4:
+        yield path, "COMPONENT_TYPE_INVALID", "A modal holds text inputs here."
+        return
+    if not item.get("custom_id"):
+        yield (*path, "custom_id"), "BASE_TYPE_REQUIRED", "This field is required"
+    yield from _check_len((*path, "custom_id"), item.get("custom_id"), MAX_CUSTOM_ID)
+    if row_label is None and not item.get("label"):
+        yield (*path, "label"), "BASE_TYPE_REQUIRED", "This field is required"
+    yield from _check_len((*path, "label"), item.get("label"), MAX_INPUT_LABEL)
+    yield from _check_len((*path, "placeholder"), item.get("placeholder"), MAX_INPUT_PLACEHOLDER)
+    if item.get("style") not in (1, 2):
+        yield (*path, "style"), "BASE_TYPE_CHOICES", "Value must be one of (1, 2)."
+    low, high = item.get("min_length", 0), item.get("max_length", MAX_INPUT_VALUE)
+    if not (isinstance(low, int) and 0 <= low <= MAX_INPUT_VALUE):
+        yield (*path, "min_length"), "NUMBER_TYPE_MAX", f"Must be between 0 and {MAX_INPUT_VALUE}."
+    if not (isinstance(high, int) and 1 <= high <= MAX_INPUT_VALUE and high >= (low if isinstance(low, int) else 0)):
+        yield (
+            (*path, "max_length"),
+            "NUMBER_TYPE_MAX",
+            f"Must be between 1 and {MAX_INPUT_VALUE}, and min_length or more.",
+        )
 
 
 def form_errors(problems: Sequence[Problem]) -> JSON:

@@ -20,7 +20,19 @@ from bot.core.content.models import ModuleInfo, Question, QuestionBank, Source, 
 M = TypeVar("M", bound=BaseModel)
 
 BUILTIN_COMMANDS = frozenset(
-    {"topics", "search", "sources", "quiz", "leaderboard", "stats", "settings", "studygroup", "privacy", "help"}
+    {
+        "topics",
+        "search",
+        "sources",
+        "quiz",
+        "leaderboard",
+        "stats",
+        "review",
+        "settings",
+        "studygroup",
+        "privacy",
+        "help",
+    }
 )
 """Subcommand names every module group has (or will have); a topic may not take one of them."""
 

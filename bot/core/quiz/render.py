@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from bot.core.actions import AnswerQuestion
 from bot.core.content.library import ContentModule
 from bot.core.content.models import Question
+from bot.core.content.sections import read_more
+from bot.core.moderation import report_button
 from bot.core.quiz.scoring import Standing
 from bot.core.render import footer
 from bot.core.reply import Button, Reply, ReplyField
@@ -75,7 +77,9 @@ def reveal_reply(
     names: Mapping[int, str],
     daily: bool = False,
 ) -> Reply:
-    """The answer: correct choice, why, source, how many picked each choice, who scored (user, points)."""
+    """The answer: correct choice, why, source, how many picked each choice, who scored (user, points); the question's
+    id (moderators name it to hide it); "Read more", which opens the section the question comes from for the clicker
+    alone, and a button to report a problem with it."""
     right = question.answer
     lines = [question.prompt, ""]
     for i, choice in enumerate(question.choices):
@@ -87,6 +91,7 @@ def reveal_reply(
     scored = ", ".join(f"{who(u, names)} +{p}" for u, p in scorers[:15]) or "Nobody this time."
     if len(scorers) > 15:
         scored += f" and {len(scorers) - 15} more"
+    more = read_more(module, question)
     return Reply(
         title=f"{heading(position, total, daily)} · the answer is {letter(right)}",
         body="\n".join(lines),
@@ -94,8 +99,9 @@ def reveal_reply(
             ReplyField(name="Source", value=cited[:1024]),
             ReplyField(name=f"Scored ({len(scorers)})", value=scored[:1024]),
         ],
-        footer=footer(module, f"{sum(picks)} answered"),
+        footer=footer(module, f"Question {question.id} · {sum(picks)} answered"),
         color=module.info.color,
+        buttons=([more] if more else []) + [report_button(module.id, question)],
     )
 
 
@@ -155,11 +161,14 @@ def stats_reply(
     points: int,
     best_streak: int,
     per_topic: Sequence[tuple[str, int, int]],
+    extra: Sequence[ReplyField] = (),
 ) -> Reply:
+    """``extra``: fields after the quiz's own (the member's review cards, in their own stats)."""
     if answered == 0:
         return Reply(
             title=f"Stats · {display_name(name)}",
             body="No quiz answers in this server yet.",
+            fields=list(extra),
             footer=footer(module),
             color=module.info.color,
         )
@@ -176,7 +185,19 @@ def stats_reply(
         fields=[
             ReplyField(name="Best streak", value=f"{best_streak} right in a row", inline=True),
             ReplyField(name="By topic", value="\n".join(lines)[:1024]),
+            *extra,
         ],
         footer=footer(module),
         color=module.info.color,
     )
+
+
+def without_chart(reply: Reply, weeks: int, drawn: bool = True) -> Reply:
+    """A stats reply without its chart, saying why: the member's answers are all older than the chart's weeks, or
+    (``drawn=False``) the chart could not be drawn this time."""
+    span = plural(weeks, "week")
+    why = f"No answers in the last {span}, so no chart of them."
+    if not drawn:
+        why = "The chart could not be drawn this time; the figures above are complete. Ask again later."
+    note = ReplyField(name=f"Last {span}", value=why)
+    return reply.model_copy(update={"fields": [*reply.fields, note]})

@@ -5,9 +5,16 @@ waiting answers go to the store as one batch (one statement, its own durable tra
 ``answer-flush`` job. The statement's guards decide what is stored (the question open, the quiz asking it, one
 answer per member), so what a click is told is what the database holds.
 
-A member's display name follows their answer once the queue is empty (or every ``NAMES_BATCH`` names), in one
-statement; readers of names ask for the waiting ones to be written first. A crash in between loses only the
-labels, which the member's next click brings again.
+Where the engine queues writes in order without holding up their callers (SQLite's one connection thread), there
+are several such jobs, lanes ``answer-flush``, ``answer-flush-2``, ...: a click finding a lane idle is sent at
+once, and the next batch goes while earlier ones are still on their way (``writes_in_flight``). Under load a
+statement's answer takes a few turns of the event loop to come back; clicks waiting for it before their batch
+could even start would pay those turns twice. Where writers take turns anyway (PostgreSQL) there is one lane.
+
+Display names follow the answers in one statement a second after the last batch (or every ``NAMES_BATCH``
+names), never between batches, where that write would hold up the next clicks; readers of names ask for the
+waiting ones to be written first. A crash in between loses only the labels, which the member's next click
+brings again.
 """
 
 from __future__ import annotations
@@ -26,6 +33,10 @@ log = logging.getLogger(__name__)
 NAMES_BATCH = 300
 """Display names kept waiting at most while answers keep arriving (they are written once the queue is empty)."""
 JOB = "answer-flush"
+NAMES_JOB = "answer-names"
+NAMES_DELAY_MS = 1000
+"""How long display names wait after the last batch: while members keep clicking, their names are written once
+a second at most."""
 
 
 class AnswerWriter:
@@ -41,7 +52,9 @@ class AnswerWriter:
         choice, or QuestionClosed when the question or its quiz no longer takes answers."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((answer, display_name, done))
-        self.scheduler.schedule(JOB, self._flush())
+        idle = next((lane for lane in self._lanes() if lane not in self.scheduler), None)
+        if idle is not None:  # otherwise a busy lane takes it with its next batch
+            self.scheduler.schedule(idle, self._flush())
         if await done:
             return answer
         existing = await self.answers.answer_of(answer.session_id, answer.position, answer.user_id)
@@ -51,8 +64,9 @@ class AnswerWriter:
 
     async def drain(self) -> None:
         """Wait until every queued answer and waiting display name is written (at shutdown)."""
-        while JOB in self.scheduler:
-            await self.scheduler.wait(JOB)
+        while busy := [lane for lane in self._lanes() if lane in self.scheduler]:
+            await self.scheduler.wait(busy[0])
+        self.scheduler.cancel(NAMES_JOB)
         await self.write_names()
 
     async def write_names(self) -> None:
@@ -69,34 +83,44 @@ class AnswerWriter:
             except Exception:  # the answers are stored and acknowledged; names only label them
                 log.exception("could not store the display names of %s", plural(len(waiting), "member"))
 
+    def _lanes(self) -> list[str]:
+        return [JOB] + [f"{JOB}-{n}" for n in range(2, self.answers.writes_in_flight + 1)]
+
     async def _flush(self) -> None:
-        """Write queued answers, a batch per statement, until the queue is empty; then the display names."""
+        """A lane: write what is queued, a batch per statement, until the queue is empty; then leave the display
+        names for a little later."""
         while self._pending:
             limit = self.answers.batch_limit
             batch, self._pending = self._pending[:limit], self._pending[limit:]
-            try:
-                stored = await self._store([answer for answer, _, _ in batch])
-            except BaseException as exc:
-                for _, _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc if isinstance(exc, Exception) else RuntimeError("answer writer stopped"))
-                if not isinstance(exc, Exception):
-                    raise
-                continue
-            for (answer, name, done), ok in zip(batch, stored, strict=True):
+            await self._write(batch)
+        if len(self._names) >= NAMES_BATCH:
+            await self.write_names()
+        elif self._names:
+            self.scheduler.schedule_at(NAMES_JOB, self.scheduler.clock.now_ms() + NAMES_DELAY_MS, self.write_names())
+
+    async def _write(self, batch: list[tuple[StoredAnswer, str, asyncio.Future[bool]]]) -> None:
+        """Store one batch and tell each of its clicks the outcome (or the error, should the statement fail)."""
+        try:
+            stored = await self._store([answer for answer, _, _ in batch])
+        except BaseException as exc:
+            for _, _, done in batch:
                 if not done.done():
-                    done.set_result(ok)
-                if ok:
-                    self._names[(answer.guild_id, answer.user_id)] = NameRow(
-                        answer.guild_id,
-                        answer.user_id,
-                        name[:100],
-                        answer.answered_ms,
-                        answer.session_id,
-                        answer.position,
-                    )
-            if len(self._names) >= NAMES_BATCH or not self._pending:
-                await self.write_names()
+                    done.set_exception(exc if isinstance(exc, Exception) else RuntimeError("answer writer stopped"))
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (answer, name, done), ok in zip(batch, stored, strict=True):
+            if not done.done():
+                done.set_result(ok)
+            if ok:
+                self._names[(answer.guild_id, answer.user_id)] = NameRow(
+                    answer.guild_id,
+                    answer.user_id,
+                    name[:100],
+                    answer.answered_ms,
+                    answer.session_id,
+                    answer.position,
+                )
 
     async def _store(self, batch: list[StoredAnswer]) -> list[bool]:
         """One statement for the batch; True for each answer that is the one stored. Only a member's first click

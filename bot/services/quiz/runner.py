@@ -57,6 +57,8 @@ class QuizRunner:
         self._shown_reveal: set[tuple[int, int]] = set()
         self.open: dict[int, Quiz] = {}
         """Quizzes whose open question is posted, as saved: clicks are checked against them with no read."""
+        self.revealed: Callable[[], None] | None = None
+        """Told after a reveal is stored (the review cards of those who answered are updated from it)."""
 
     # Tasks ---------------------------------------------------------------------------------------
 
@@ -253,6 +255,9 @@ class QuizRunner:
         )
 
     async def show_reveal(self, quiz: Quiz, asked: AskedQuestion) -> None:
+        """Show a stored reveal in the channel (every path that reveals comes here once the reveal is saved)."""
+        if self.revealed is not None:
+            self.revealed()
         session = quiz.session
         module = self.library.module(session.module)
         question = self.question_of(session, asked)

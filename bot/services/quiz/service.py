@@ -7,12 +7,11 @@ adapter shows), saves, and leaves the posting to the runner.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
 
 from bot.core.content.library import ContentModule
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.quiz import limits
+from bot.core.moderation import HiddenQuestions
 from bot.core.quiz import render as quiz_render
 from bot.core.quiz.aggregate import Quiz
 from bot.core.quiz.errors import (
@@ -26,19 +25,19 @@ from bot.core.quiz.errors import (
 )
 from bot.core.quiz.model import QuizKind, QuizRules, QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
-from bot.core.reply import Reply
+from bot.core.reply import Reply, ReplyField
 from bot.core.text import ChannelRef, Text, Timestamp, join, text
 from bot.core.words import plural
 from bot.services.app import App
 from bot.services.catalog import Caller, CommandSpec, OptionValue
+from bot.services.charts import ChartRenderer
 from bot.services.clock import Clock
-from bot.services.config import ServiceSettings
 from bot.services.publisher import Publisher
 from bot.services.quiz import boards
 from bot.services.quiz.answer_writer import AnswerWriter
 from bot.services.quiz.runner import QuizRunner
 from bot.services.quiz.specs import QuizHandlers, quiz_specs
-from bot.services.quiz.starting import new_daily, new_quiz
+from bot.services.quiz.starting import QuizDefaults, new_daily, new_quiz
 from bot.services.quiz.unit_of_work import UnitOfWorkFactory, sql_units
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService
@@ -47,22 +46,10 @@ from bot.storage.repositories.study import StudyChannel, StudyRepository
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RULES = QuizRules(limits.QUESTIONS.default, limits.SECONDS.default, limits.POINTS.default, limits.SPEED_BONUS)
+StatsExtra = Callable[[Caller, ContentModule, int], Awaitable[list[ReplyField]]]
+"""More of a member's stats from another part of the bot (their review cards): fields after the quiz's own."""
 SAVE_TRIES = 5
 """A stop retried this often when the quiz's runner saved in between (each try reads the quiz again)."""
-
-
-@dataclass(frozen=True)
-class QuizDefaults:
-    """Defaults until per-server settings exist: questions per quiz, seconds per question, points, bonus."""
-
-    rules: QuizRules = DEFAULT_RULES
-    reveal_seconds: float = limits.REVEAL_SECONDS.default
-
-
-def quiz_defaults(settings: ServiceSettings) -> QuizDefaults:
-    rules = QuizRules(settings.quiz_questions, settings.quiz_seconds, settings.quiz_points, settings.quiz_speed_bonus)
-    return QuizDefaults(rules=rules, reveal_seconds=settings.quiz_reveal_seconds)
 
 
 class QuizService:
@@ -75,17 +62,23 @@ class QuizService:
         study: StudyRepository | None = None,
         scheduler: Scheduler | None = None,
         uow: UnitOfWorkFactory | None = None,
+        charts: ChartRenderer | None = None,
+        hidden: HiddenQuestions | None = None,
     ) -> None:
         """``uow`` makes the unit of work each use case runs in (the SQL one on the app's database by default;
-        fast tests pass an in-memory fake)."""
+        fast tests pass an in-memory fake). ``charts`` draws the stats chart (tests pass one with their own
+        drawer). ``hidden``: the questions a server hid, which its quizzes and questions of the day never ask (none
+        without it)."""
         self.app = app
         self.clock = clock
         self.defaults = defaults or QuizDefaults()
         self.server_settings = server_settings
         self.study = study
         self.scheduler = scheduler or Scheduler(clock)
+        self.charts = charts or ChartRenderer()
         self.writer = AnswerWriter(AnswerRepository(app.db), self.scheduler)
         self.uow = uow or sql_units(app.db, self.writer)
+        self.hidden = hidden
         self.runner = QuizRunner(
             app.library,
             clock,
@@ -95,6 +88,7 @@ class QuizService:
             self.defaults.reveal_seconds,
             owns=app.settings.owns_guild,
         )
+        self.stats_extra: StatsExtra | None = None
 
     @property
     def publisher(self) -> Publisher | None:
@@ -120,7 +114,16 @@ class QuizService:
         return await boards.leaderboard(self.uow().answers, self.writer, self.clock, caller, module, this_channel)
 
     async def stats(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
-        return await boards.stats(self.uow().answers, self.writer, caller, module, options.get("member"))
+        return await boards.stats(
+            self.uow().answers,
+            self.writer,
+            self.clock,
+            self.charts,
+            caller,
+            module,
+            options.get("member"),
+            self.stats_extra,
+        )
 
     # Starting --------------------------------------------------------------------------------------
 
@@ -134,7 +137,8 @@ class QuizService:
             )
         base, pool = await self._rules_for(guild_id, module)
         topic = options.get("topic") or await self._study_topic(guild_id, channel_id)
-        new, chosen = new_quiz(caller, module, options, base, pool, None if topic is None else str(topic))
+        hidden = await self._hidden(guild_id, module)
+        new, chosen = new_quiz(caller, module, options, base, pool, None if topic is None else str(topic), hidden)
         await self.writer.write_names()  # older names waiting must not overwrite the starter's
         async with self.uow() as uow:
             added = uow.quizzes.add(new, [q.id for q in chosen], self.clock.now_ms())
@@ -166,10 +170,10 @@ class QuizService:
     ) -> QuizSession | None:
         """Post a channel's question of the day for ``day``; None if that day was already posted."""
         rules, pool = await self._rules_for(channel.guild_id, module)
+        hidden = await self._hidden(channel.guild_id, module)
         async with self.uow() as uow:
-            made = new_daily(
-                channel, module, rules, pool, await uow.quizzes.daily_usage(channel.channel_id), day, closes_ms, seed
-            )
+            usage = await uow.quizzes.daily_usage(channel.channel_id)
+            made = new_daily(channel, module, rules, pool, usage, day, closes_ms, seed, hidden)
             if made is None:
                 log.warning("no questions for the daily question in channel %d", channel.channel_id)
                 return None
@@ -203,6 +207,9 @@ class QuizService:
             where = join(", ", (ChannelRef(c.channel_id) for c in channels[:10]))
             raise InvalidInput(text("In this server quizzes run in the study-group channels: ", where, "."))
         return here.topic
+
+    async def _hidden(self, guild_id: int, module: ContentModule) -> frozenset[str]:
+        return frozenset() if self.hidden is None else await self.hidden(guild_id, module.id)
 
     async def _rules_for(self, guild_id: int, module: ContentModule) -> tuple[QuizRules, tuple[str, ...]]:
         """This server's quiz rules and topic pool (empty: every topic)."""

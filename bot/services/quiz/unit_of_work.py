@@ -95,7 +95,7 @@ class SqlUnitOfWork(UnitOfWorkScope):
         self._db = db
         self._writer = writer
         self.quizzes = QuizRepository(db)
-        self.answers = AnswerRepository(db)
+        self.answers = AnswerRepository(db, writer.write_names)
 
     async def commit(self) -> None:
         await write_staged(self._db, self.quizzes, self.answers)

@@ -8,7 +8,7 @@ out. Batching itself, and acknowledging each click after its commit, is the answ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
@@ -50,8 +50,10 @@ def _scope(guild_id: int, since_ms: int | None, channel_id: int | None) -> tuple
 
 _MEMBER_CONFLICT = (
     "ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name, "
-    "updated_ms = excluded.updated_ms"
+    "updated_ms = excluded.updated_ms WHERE excluded.updated_ms >= members.updated_ms"
 )
+"""A name is replaced only by one seen at the same time or later, so names written late (the answer writer keeps
+them a moment) never undo a newer one."""
 _UPSERT_MEMBER = (
     f"INSERT INTO members (guild_id, user_id, display_name, updated_ms) VALUES (?, ?, ?, ?) {_MEMBER_CONFLICT}"
 )
@@ -126,12 +128,19 @@ class AnswerRepository:
     of work's commit: names are written in its transaction (``flush``), answers through the batched answer writer,
     whose ``insert`` and ``upsert_names`` are the one-statement writes below."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, waiting_names: Callable[[], Awaitable[None]] | None = None) -> None:
         self._db = db
+        self._waiting_names = waiting_names
+        """Writes the display names the answer writer still holds: called before every read of names."""
         self.batch_limit = ANSWER_BATCH
         """Answers one ``insert`` may take (the writer splits a longer queue)."""
         self.staged: list[tuple[StoredAnswer, str]] = []
         self._names: list[tuple[int, int, str, int]] = []
+
+    @property
+    def writes_in_flight(self) -> int:
+        """Batches worth having on their way at once (the engine's ``writes_in_flight``)."""
+        return self._db.writes_in_flight
 
     def add(self, answer: StoredAnswer, display_name: str) -> None:
         self.staged.append((answer, display_name))
@@ -202,9 +211,14 @@ class AnswerRepository:
 
     # Members, leaderboards, stats ----------------------------------------------------------------
 
+    async def _names_written(self) -> None:
+        if self._waiting_names is not None:
+            await self._waiting_names()
+
     async def names(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
         if not user_ids:
             return {}
+        await self._names_written()
         marks = ", ".join("?" for _ in user_ids)
         rows = await self._db.fetch_all(
             f"SELECT user_id, display_name FROM members WHERE guild_id = ? AND user_id IN ({marks})",
@@ -216,6 +230,7 @@ class AnswerRepository:
         self, guild_id: int, since_ms: int | None, limit: int = 10, channel_id: int | None = None
     ) -> list[LeaderRow]:
         """Members by points in a server or one of its channels (all time, or since ``since_ms``), best first."""
+        await self._names_written()
         where, params = _scope(guild_id, since_ms, channel_id)
         rows = await self._db.fetch_all(
             f"{_TOTALS} WHERE {where} "
@@ -228,6 +243,7 @@ class AnswerRepository:
         self, guild_id: int, user_id: int, since_ms: int | None, channel_id: int | None = None
     ) -> tuple[int, LeaderRow] | None:
         """A member's 1-based rank and totals in that scope, or None when they have no answers there."""
+        await self._names_written()
         where, params = _scope(guild_id, since_ms, channel_id)
         mine = await self._db.fetch_one(
             f"{_TOTALS} WHERE {where} AND a.user_id = ? GROUP BY a.user_id, m.display_name",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.storage.database import Database, now
 
 HEARTBEAT_KEY = "heartbeat_ms"
@@ -17,9 +19,14 @@ class MetaRepository:
         return None if row is None else str(row["value"])
 
     async def set(self, key: str, value: str) -> None:
+        await self.set_many({key: value})
+
+    async def set_many(self, values: Mapping[str, str]) -> None:
+        """Several facts in one transaction (a heartbeat and each shard's)."""
+        stamp = now()
         async with self._db.transaction() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value, now()),
+                [(key, value, stamp) for key, value in values.items()],
             )
