@@ -70,8 +70,10 @@ class DatabaseDouble:
     the real database, so the code under test cannot tell the difference.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, writes_in_flight: int | None = None) -> None:
         self.db = db
+        self._writes_in_flight = writes_in_flight
+        """What ``writes_in_flight`` says instead of the engine's (``None``: the engine's)."""
         self._faults: list[tuple[Statement, BaseException]] = []
         self.failed: list[str] = []
         """The SQL of each statement failed so far."""
@@ -81,6 +83,8 @@ class DatabaseDouble:
         """Transactions opened with ``transaction()``."""
         self.dead = False
         """Set by ``die``: every later statement fails, as nothing a killed process did after its death is stored."""
+        self.before_write: Callable[[str], None] | None = None
+        """Called with each ``write``'s SQL before it runs (to make something happen while it is on its way)."""
         self.writes_on_their_way = 0
         self.most_writes_on_their_way = 0
         """The most ``write`` calls that were waiting for the database's answer at the same time."""
@@ -113,7 +117,7 @@ class DatabaseDouble:
 
     @property
     def writes_in_flight(self) -> int:
-        return self.db.writes_in_flight
+        return self.db.writes_in_flight if self._writes_in_flight is None else self._writes_in_flight
 
     async def close(self) -> None:
         await self.db.close()
@@ -135,6 +139,8 @@ class DatabaseDouble:
         values = tuple(params)
         self.writes.append(sql)
         self.check(sql, values)
+        if self.before_write is not None:
+            self.before_write(sql)
         self.writes_on_their_way += 1
         self.most_writes_on_their_way = max(self.most_writes_on_their_way, self.writes_on_their_way)
         try:

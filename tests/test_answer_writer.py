@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import pytest
+
 from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed
 from bot.core.quiz.model import QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
@@ -256,4 +258,29 @@ async def test_names_wait_until_read_and_never_undo_a_newer_one(db: Database) ->
     reads = AnswerRepository(db, writer.write_names)
     assert await reads.names(GUILD, [1]) == {1: "Ada"}
     assert [sql.split(" (")[0] for sql in watched.writes] == ["INSERT INTO quiz_answers", "INSERT INTO members"]
+    await writer.drain()
+
+
+@pytest.mark.parametrize("lanes", [1, 4])
+async def test_a_click_arriving_while_names_are_written_is_not_left_waiting(db: Database, lanes: int) -> None:
+    """Names are written by a lane once enough wait; a click arriving during that write finds that lane busy (with
+    one lane, every lane) and queues, so the lane must look at the queue again before it ends."""
+    watched = DatabaseDouble(db, writes_in_flight=lanes)
+    writer = _writer(watched)
+    writer.names_batch = 3
+    session = await _asking(db, 100)
+    late: list[asyncio.Task[StoredAnswer]] = []
+
+    def click_during_the_names_write(sql: str) -> None:
+        if sql.startswith("INSERT INTO members") and not late:
+            late.append(asyncio.ensure_future(writer.record(answer(session, user=99, choice=1), "late")))
+
+    watched.before_write = click_during_the_names_write
+    first = [answer(session, user=u, choice=0) for u in range(1, 4)]
+    assert await asyncio.gather(*(writer.record(a, f"member {a.user_id}") for a in first)) == first
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert late, "the names were written after the first batch"
+    assert (await asyncio.wait_for(late[0], 5)).user_id == 99
+    assert len(await writer.answers.answers(session.id)) == 4
     await writer.drain()

@@ -46,6 +46,7 @@ class AnswerWriter:
         self._pending: list[tuple[StoredAnswer, str, asyncio.Future[bool]]] = []
         self._names: dict[tuple[int, int], NameRow] = {}
         self._writing_names = asyncio.Lock()
+        self.names_batch = NAMES_BATCH
 
     async def record(self, answer: StoredAnswer, display_name: str) -> StoredAnswer:
         """Store an answer and return it once it is durable; raise AlreadyAnswered with the member's earlier
@@ -89,13 +90,14 @@ class AnswerWriter:
     async def _flush(self) -> None:
         """A lane: write what is queued, a batch per statement, until the queue is empty; then leave the display
         names for a little later."""
-        while self._pending:
+        while self._pending or len(self._names) >= self.names_batch:
+            if not self._pending:
+                await self.write_names()  # clicks arriving meanwhile are this lane's: the loop looks again
+                continue
             limit = self.answers.batch_limit
             batch, self._pending = self._pending[:limit], self._pending[limit:]
             await self._write(batch)
-        if len(self._names) >= NAMES_BATCH:
-            await self.write_names()
-        elif self._names:
+        if self._names:
             self.scheduler.schedule_at(NAMES_JOB, self.scheduler.clock.now_ms() + NAMES_DELAY_MS, self.write_names())
 
     async def _write(self, batch: list[tuple[StoredAnswer, str, asyncio.Future[bool]]]) -> None:
