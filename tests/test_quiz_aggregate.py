@@ -6,8 +6,8 @@ import pytest
 
 from bot.core.content.models import Choice, Question
 from bot.core.quiz.aggregate import Quiz
-from bot.core.quiz.errors import NotAllowedToStop, NotInThisQuiz, QuestionClosed, QuizOver, TimeUp
-from bot.core.quiz.events import AnswerRevealed, QuestionAsked, QuizEnded
+from bot.core.quiz.errors import AlreadyAsked, NotAllowedToStop, NotInThisQuiz, QuestionClosed, QuizOver, TimeUp
+from bot.core.quiz.events import AnswerRevealed, QuestionAsked, QuestionWithdrawn, QuizEnded
 from bot.core.quiz.model import AskedQuestion, QuizKind, QuizSession
 from bot.core.quiz.state import InvalidTransition, QuizState
 
@@ -169,3 +169,71 @@ def test_asking_again_gives_new_times_to_an_unposted_question() -> None:
     again = quiz.ask_again(50_000)
     assert again.asked_ms == 50_000 and again.deadline_ms == 70_000 and quiz.state is QuizState.ASKING
     assert quiz.snapshot().questions == quiz.questions and quiz.snapshot().questions is not quiz.questions
+
+
+def ids(quiz: Quiz) -> list[str]:
+    return [q.question_id for q in quiz.questions]
+
+
+def test_a_withdrawn_question_not_asked_yet_is_replaced_in_its_position() -> None:
+    quiz = new_quiz(count=4)
+    quiz.ask_next(1_000)
+    before = quiz.snapshot()
+    assert quiz.holds("q2") and quiz.waiting("q2") and not quiz.waiting("q0")
+    swapped = quiz.withdraw("q2", "x9", 2_000)
+    assert swapped is not None and swapped.position == 2 and swapped.asked_ms is None
+    assert ids(quiz) == ["q0", "q1", "x9", "q3"] and quiz.session.question_count == 4
+    assert not quiz.holds("q2") and quiz.questions[0] == before.questions[0], "the open question is untouched"
+    assert quiz.state is QuizState.ASKING and quiz.session.position == 0
+    assert quiz.events[-1] == QuestionWithdrawn(1, 2, "q2", "x9")
+    with pytest.raises(ValueError, match="already holds"):
+        quiz.withdraw("q3", "q1", 3_000)  # a question is asked once per quiz
+    assert ids(quiz) == ["q0", "q1", "x9", "q3"]
+
+
+def test_without_a_replacement_the_position_goes_and_the_later_ones_move_up() -> None:
+    quiz = new_quiz(count=4)
+    quiz.ask_next(1_000)
+    quiz.reveal(2_000)
+    assert quiz.withdraw("q1", None, 3_000) is None
+    assert ids(quiz) == ["q0", "q2", "q3"] and [q.position for q in quiz.questions] == [0, 1, 2]
+    assert quiz.session.question_count == 3 and quiz.session.position == 0 and quiz.state is QuizState.REVEALING
+    assert quiz.events[-1] == QuestionWithdrawn(1, 1, "q1", None)
+    assert quiz.ask_next(4_000).question_id == "q2", "the next question asked is the one that moved up"
+    quiz.reveal(5_000)
+    quiz.withdraw("q3", None, 6_000)
+    assert not quiz.has_next, "the last question went: the quiz ends after this reveal"
+    quiz.finish(7_000)
+    assert quiz.state is QuizState.FINISHED and quiz.asked_count == 2 and quiz.session.question_count == 2
+
+
+def test_a_question_asked_or_being_asked_is_history() -> None:
+    quiz = new_quiz(count=3)
+    quiz.ask_next(1_000)
+    with pytest.raises(AlreadyAsked) as being_asked:
+        quiz.withdraw("q0", "x9", 2_000)
+    assert being_asked.value.position == 0 and "already asked" in str(being_asked.value)
+    quiz.reveal(3_000)
+    quiz.ask_next(4_000)
+    before = quiz.snapshot()
+    with pytest.raises(AlreadyAsked):
+        quiz.withdraw("q0", None, 5_000)  # asked and revealed
+    with pytest.raises(AlreadyAsked):
+        quiz.withdraw("q1", None, 5_000)  # open now
+    with pytest.raises(NotInThisQuiz):
+        quiz.withdraw("zz", None, 5_000)
+    assert quiz.questions == before.questions and quiz.session == before.session
+    quiz.stop(6_000, STARTER, can_manage=False)
+    with pytest.raises(QuizOver):
+        quiz.withdraw("q2", None, 7_000)
+
+
+def test_a_quiz_left_with_nothing_to_ask_is_stopped() -> None:
+    quiz = new_quiz(count=1)
+    assert quiz.withdraw("q0", None, 1_000) is None
+    assert quiz.state is QuizState.STOPPED and quiz.session.ended_ms == 1_000 and quiz.asked_count == 0
+    assert quiz.events[-2:] == [QuestionWithdrawn(1, 0, "q0", None), QuizEnded(1, stopped=True)]
+    lobby = new_quiz(count=2)
+    lobby.withdraw("q0", None, 1_000)
+    assert lobby.state is QuizState.LOBBY and ids(lobby) == ["q1"], "one question left: it is asked first"
+    assert lobby.ask_next(2_000).question_id == "q1"

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.content.models import Question
-from bot.core.quiz.errors import NotAllowedToStop, NotInThisQuiz, QuestionClosed, QuizOver, TimeUp
-from bot.core.quiz.events import AnswerRevealed, QuestionAsked, QuizEnded, QuizHappening
+from bot.core.quiz.errors import AlreadyAsked, NotAllowedToStop, NotInThisQuiz, QuestionClosed, QuizOver, TimeUp
+from bot.core.quiz.events import AnswerRevealed, QuestionAsked, QuestionWithdrawn, QuizEnded, QuizHappening
 from bot.core.quiz.model import AskedQuestion, QuizSession, StoredAnswer
 from bot.core.quiz.scoring import reveal_early, score
 from bot.core.quiz.state import InvalidTransition, QuizEvent, QuizState, transition
@@ -64,6 +64,14 @@ class Quiz:
     @property
     def asked_count(self) -> int:
         return sum(1 for q in self.questions if q.asked_ms is not None)
+
+    def holds(self, question_id: str) -> bool:
+        """Whether the quiz asked, asks or will ask this question."""
+        return any(q.question_id == question_id for q in self.questions)
+
+    def waiting(self, question_id: str) -> bool:
+        """Whether a position not asked yet holds this question (it can still be withdrawn there)."""
+        return any(q.question_id == question_id and q.asked_ms is None for q in self.questions)
 
     def deadline_from(self, now_ms: int) -> int:
         """When a question opened now closes: a question of the day's fixed time, or the quiz's seconds."""
@@ -146,6 +154,40 @@ class Quiz:
             self.reveal(now_ms)
         if self.state is QuizState.REVEALING and not self.has_next:
             self.finish(now_ms)
+
+    def withdraw(self, question_id: str, replacement: str | None, now_ms: int) -> AskedQuestion | None:
+        """Stop holding a question not asked yet (its server hid it): the first position not asked yet that holds it
+        asks ``replacement`` instead, or, with none, goes, the later positions moving up, so the quiz has one
+        question fewer. A quiz that asked nothing and would be left with nothing to ask is stopped instead.
+
+        A question asked or being asked is history (its answers and reveal stand): AlreadyAsked. Returns the
+        question now at that position (None when the position went or the quiz stopped).
+        """
+        if not self.state.running:
+            raise QuizOver()
+        held = [q for q in self.questions if q.question_id == question_id]
+        if not held:
+            raise NotInThisQuiz(f"This quiz does not hold question {question_id}.")
+        waiting = next((q for q in held if q.asked_ms is None), None)
+        if waiting is None:
+            raise AlreadyAsked(question_id, held[0].position)
+        if replacement is not None and self.holds(replacement):
+            raise ValueError(f"quiz {self.id} already holds {replacement}: a question is asked once per quiz")
+        position = waiting.position
+        self.events.append(QuestionWithdrawn(self.id, position, question_id, replacement))
+        if replacement is not None:
+            swapped = waiting.model_copy(update={"question_id": replacement})
+            self.questions[position] = swapped
+            self.session = self.session.model_copy(update={"updated_ms": now_ms})
+            return swapped
+        if len(self.questions) == 1:  # still in the lobby, and this was all it had to ask
+            self._move(transition(self.state, QuizEvent.STOP), now_ms, ended=True)
+            self.events.append(QuizEnded(self.id, stopped=True))
+            return None
+        later = self.questions[position + 1 :]  # none of them asked: every asked position comes before this one
+        self.questions[position:] = [q.model_copy(update={"position": q.position - 1}) for q in later]
+        self.session = self.session.model_copy(update={"question_count": len(self.questions), "updated_ms": now_ms})
+        return None
 
     def grade(self, user_id: int, position: int, choice: int, now_ms: int, question: Question) -> StoredAnswer:
         """One member's answer to question ``position``, scored, if the rules take it now."""

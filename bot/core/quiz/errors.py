@@ -41,6 +41,18 @@ class NotInThisQuiz(QuizRuleBroken):
     """A button of another server's quiz, of a question this quiz does not ask, or a choice it does not have."""
 
 
+class AlreadyAsked(QuizRuleBroken):
+    """A question the quiz asked, or is asking, is its history: withdrawing it (it was hidden) leaves it there."""
+
+    def __init__(self, question_id: str, position: int) -> None:
+        super().__init__(
+            f"Question {question_id} was already asked in this quiz (question {position + 1}); what a quiz asked "
+            "stays as it was."
+        )
+        self.question_id = question_id
+        self.position = position
+
+
 class NotAllowedToStop(QuizRuleBroken):
     def __init__(self) -> None:
         super().__init__("Only the member who started this quiz, or someone with Manage Server, can stop it.")

@@ -19,9 +19,20 @@ class AnswerRevealed:
 
 
 @dataclass(frozen=True)
+class QuestionWithdrawn:
+    """A question not asked yet left the quiz (hidden in its server): ``replacement`` asked instead, or, when
+    None, the position went and the later ones moved up."""
+
+    session_id: int
+    position: int
+    question_id: str
+    replacement: str | None
+
+
+@dataclass(frozen=True)
 class QuizEnded:
     session_id: int
     stopped: bool
 
 
-QuizHappening = QuestionAsked | AnswerRevealed | QuizEnded
+QuizHappening = QuestionAsked | AnswerRevealed | QuestionWithdrawn | QuizEnded
