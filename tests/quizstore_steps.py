@@ -27,9 +27,15 @@ def new_quiz(channel: int = CHANNEL, *, day: str | None = None) -> NewSession:
     )
 
 
-async def create(units: UnitOfWorkFactory, channel: int = CHANNEL, *, day: str | None = None) -> QuizSession:
+async def create(
+    units: UnitOfWorkFactory,
+    channel: int = CHANNEL,
+    *,
+    day: str | None = None,
+    questions: tuple[str, ...] = ("q1", "q2"),
+) -> QuizSession:
     async with units() as uow:
-        added = uow.quizzes.add(new_quiz(channel, day=day), ["q1", "q2"], 1_000)
+        added = uow.quizzes.add(new_quiz(channel, day=day), questions, 1_000)
         await uow.commit()
     assert added.session is not None
     return added.session

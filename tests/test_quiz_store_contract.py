@@ -98,6 +98,51 @@ async def test_a_save_is_refused_from_an_outdated_copy(units: UnitOfWorkFactory)
     assert stored is not None and stored.state is QuizState.STOPPED and stored.questions[0].revealed_ms is None
 
 
+async def withdraw(units: UnitOfWorkFactory, session_id: int, question_id: str, replacement: str | None) -> None:
+    async with units() as uow:
+        quiz = await uow.quizzes.load(session_id)
+        assert quiz is not None
+        before = quiz.snapshot()
+        quiz.withdraw(question_id, replacement, 9_000)
+        uow.quizzes.save(quiz, before)
+        await uow.commit()
+
+
+async def test_a_withdrawn_question_is_saved_replaced_or_with_its_position_gone(units: UnitOfWorkFactory) -> None:
+    session = await create(units, questions=("q1", "q2", "q3", "q4"))
+    await change(units, session.id, "ask", 1_000)
+    await record(units, answer(session, 1))
+    await withdraw(units, session.id, "q3", "q9")
+    await withdraw(units, session.id, "q2", None)
+    stored = await units().quizzes.load(session.id)
+    assert stored is not None and stored.session.question_count == 3 and stored.session.version == session.version + 3
+    assert [(q.position, q.question_id) for q in stored.questions] == [(0, "q1"), (1, "q9"), (2, "q4")]
+    assert stored.questions[0].asked_ms == 1_000 and stored.questions[1].asked_ms is None
+    reads = units().quizzes
+    assert await reads.question(session.id, 3) is None and (await reads.question(session.id, 1)) == stored.questions[1]
+    got = await reads.get(session.id)
+    assert got is not None and got.question_count == 3
+    assert [(a.user_id, a.position) for a in await units().answers.answers(session.id)] == [(1, 0)], "answers stay"
+    await change(units, session.id, "reveal", 10_000)
+    asked = await change(units, session.id, "ask", 11_000)
+    assert asked.open_question is not None and asked.open_question.question_id == "q9"
+    await record(units, answer(session, 2, position=1))
+    assert [a.position for a in await units().answers.answers(session.id, 1)] == [1]
+
+    stale = await units().quizzes.load(session.id)
+    await withdraw(units, session.id, "q4", None)
+    assert stale is not None
+    before = stale.snapshot()
+    stale.withdraw("q4", "q8", 12_000)  # read before the other withdrawal was saved
+    async with units() as uow:
+        uow.quizzes.save(stale, before)
+        with pytest.raises(StaleQuiz):
+            await uow.commit()
+    final = await units().quizzes.load(session.id)
+    assert final is not None and [q.question_id for q in final.questions] == ["q1", "q9"]
+    assert final.session.question_count == 2 and not final.has_next
+
+
 async def test_answers_follow_the_rules_at_commit(units: UnitOfWorkFactory) -> None:
     session = await create(units)
     with pytest.raises(QuestionClosed):

@@ -230,21 +230,34 @@ async def _insert_quiz(conn: Connection, added: Added) -> QuizSession:
 
 
 async def _update_quiz(conn: Connection, quiz: Quiz, before: Quiz | None) -> None:
+    """The session's row, checked against the version it was read at, then each question row that changed: a
+    question withdrawn before it was asked changes its row's question id, or its position goes and the later rows
+    (none of them asked, so no answer names them) take the next one's question, the last row going."""
     session = quiz.session
     cursor = await conn.execute(
-        "UPDATE quiz_sessions SET state = ?, position = ?, updated_ms = ?, ended_ms = ?, "
+        "UPDATE quiz_sessions SET state = ?, position = ?, question_count = ?, updated_ms = ?, ended_ms = ?, "
         "version = version + 1 WHERE id = ? AND version = ?",
-        (session.state.value, session.position, session.updated_ms, session.ended_ms, session.id, session.version),
+        (
+            session.state.value,
+            session.position,
+            session.question_count,
+            session.updated_ms,
+            session.ended_ms,
+            session.id,
+            session.version,
+        ),
     )
     if cursor.rowcount != 1:
         raise StaleQuiz(f"quiz {session.id} changed since version {session.version} was read")
+    earlier = [] if before is None else before.questions
     for question in quiz.questions:
-        if before is not None and before.questions[question.position] == question:
+        if question.position < len(earlier) and earlier[question.position] == question:
             continue
         await conn.execute(
-            "UPDATE quiz_questions SET message_id = ?, asked_ms = ?, deadline_ms = ?, revealed_ms = ? "
-            "WHERE session_id = ? AND position = ?",
+            "UPDATE quiz_questions SET question_id = ?, message_id = ?, asked_ms = ?, deadline_ms = ?, "
+            "revealed_ms = ? WHERE session_id = ? AND position = ?",
             (
+                question.question_id,
                 question.message_id,
                 question.asked_ms,
                 question.deadline_ms,
@@ -252,6 +265,10 @@ async def _update_quiz(conn: Connection, quiz: Quiz, before: Quiz | None) -> Non
                 session.id,
                 question.position,
             ),
+        )
+    if before is None or len(earlier) > len(quiz.questions):
+        await conn.execute(
+            "DELETE FROM quiz_questions WHERE session_id = ? AND position >= ?", (session.id, len(quiz.questions))
         )
 
 
