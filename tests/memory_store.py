@@ -3,8 +3,8 @@
 It keeps the same rules the database keeps (one running quiz per channel, one question of the day per channel
 and day, a save only from the version it read, an answer only while its quiz asks its question and only once
 per member; a save stores the questions as the quiz holds them, a withdrawn question's position replaced or gone,
-and its question count), and the contract tests in ``test_quiz_store_contract.py`` run it beside SQLite and PostgreSQL so
-it cannot drift from them.
+and its question count), and the contract tests in ``test_quiz_store_contract.py`` run it beside SQLite and
+PostgreSQL so it cannot drift from them.
 """
 
 from __future__ import annotations
