@@ -16,6 +16,7 @@ from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService, quiz_defaults
 from bot.services.quiz.claims import QuizJobs
 from bot.services.quiz.unit_of_work import UnitOfWorkFactory
+from bot.services.quiz.withdrawal import QuestionWithdrawal
 from bot.services.review import ReviewService
 from bot.services.router import Router
 from bot.services.scheduler import Scheduler
@@ -83,6 +84,7 @@ class Services:
         )
         quiz.publisher = publisher
         QuizJobs(quiz.runner, jobs)
+        moderation.withdraw = QuestionWithdrawal(quiz.runner, moderation.hidden_questions, server_settings).withdraw
         privacy = PrivacyService(app.db, clock, settings.data_retention_days, scheduler, owns=settings.owns_guild)
         review = ReviewService(app, clock, scheduler, server_settings)
         quiz.runner.revealed = review.quiz_cards.revealed  # each reveal's answers update their members' cards

@@ -4,12 +4,13 @@ A member reports from the button under an answer (``bot.core.moderation.report_b
 checked and stored per server with the question's id and content version, and the member is thanked privately.
 Members with Manage Server (checked here on every call) list the open reports counted per question, resolve or
 dismiss each with a note, and hide a question from the server's quizzes until they show it again. Each of those
-actions is written to the server's settings history in the same transaction.
+actions is written to the server's settings history in the same transaction. Hiding also reaches the quizzes
+already running there (``bot.services.quiz.withdrawal``): those that have not asked the question yet stop holding it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from bot.core import moderation as rules
 from bot.core.actions import ReportQuestion, SubmitReport
@@ -22,6 +23,7 @@ from bot.core.text import Text, Timestamp, clip, join, pieces, text
 from bot.core.words import plural
 from bot.services.catalog import Caller, CommandSpec, OptionSpec, OptionValue, admin_group
 from bot.services.clock import Clock
+from bot.services.quiz.withdrawal import Outcome, Withdrawn
 from bot.storage.database import Database
 from bot.storage.repositories.moderation import AuditEntry, ModerationRepository, StoredReport
 
@@ -37,6 +39,10 @@ LIST_BUDGET = 4200
 """Characters a list may take, well inside Discord's 6000 for a whole embed (a mark-up token counted as 20)."""
 MAX_REPORT_ID = 2**53
 
+Withdraw = Callable[[int, ContentModule, str], Awaitable[list[Withdrawn]]]
+"""Take a question just hidden in a server out of the quizzes running there that have not asked it yet
+(``QuestionWithdrawal.withdraw``)."""
+
 
 def _size(value: Text) -> int:
     return sum(len(p) if isinstance(p, str) else 20 for p in pieces(value))
@@ -47,6 +53,8 @@ class ModerationService:
         self.library = library
         self.repo = ModerationRepository(db)
         self.clock = clock
+        self.withdraw: Withdraw | None = None
+        """Set where the quizzes are wired: hiding reaches the quizzes already running too."""
 
     async def hidden_questions(self, guild_id: int, module: str | None = None) -> frozenset[str]:
         """The questions hidden in a server (of one module, or of any): quizzes, questions of the day and reviews
@@ -301,15 +309,20 @@ class ModerationService:
                 f"There is no question `{quote(question_id, 40)}` in /{module.id}. Its id is shown under its answer."
             )
         entry = self._entry(caller, question_id, rules.SHOWN, rules.HIDDEN)
-        if not await self.repo.hide(guild_id, module.id, question_id, entry):
-            return _done(module, f"Question {question_id} is already hidden", "Nothing was changed.")
-        return _done(
-            module,
-            f"Question {question_id} hidden",
-            f"Quizzes started and questions of the day posted here from now on leave question {question_id} out, "
-            "until /" + module.id + f"-admin question show question:{question_id}. A quiz already running keeps the "
-            "questions it drew.",
+        newly = await self.repo.hide(guild_id, module.id, question_id, entry)
+        # Also when it was hidden already: a quiz that started while it was being hidden may hold it.
+        running = [] if self.withdraw is None else await self.withdraw(guild_id, module, question_id)
+        lines = [w.sentence() for w in running]
+        if not newly:
+            changed = [line for w, line in zip(running, lines, strict=True) if w.outcome is not Outcome.ASKED]
+            return _done(
+                module, f"Question {question_id} is already hidden", join("\n", changed or ["Nothing was changed."])
+            )
+        head = (
+            f"Quizzes and questions of the day here leave question {question_id} out from now on, until "
+            f"/{module.id}-admin question show question:{question_id}."
         )
+        return _done(module, f"Question {question_id} hidden", join("\n", [head, *lines]))
 
     async def show_command(self, caller: Caller, module: ContentModule, options: Mapping[str, OptionValue]) -> Reply:
         guild_id = _moderator(caller)
@@ -336,7 +349,7 @@ class ModerationService:
         return module, question
 
 
-def _done(module: ContentModule, title: str, body: str) -> Reply:
+def _done(module: ContentModule, title: str, body: Text) -> Reply:
     return Reply(title=title, body=body, footer=footer(module), ephemeral=True)
 
 

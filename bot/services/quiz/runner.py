@@ -31,6 +31,7 @@ from bot.services.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
+
 class QuizRunner:
     def __init__(
         self,
@@ -74,6 +75,16 @@ class QuizRunner:
         wake = self._wake.get(session_id)
         if wake is not None:
             wake.set()
+
+    async def changed(self, quiz: Quiz) -> None:
+        """Another use case saved a running quiz (a hidden question withdrawn from it): the quiz's task reads it
+        again now (its copy, and the copy clicks are checked against, follow), so nothing of the older copy is
+        asked. A quiz the change ended stops here and posts its results."""
+        if not quiz.state.running:
+            self.cancel(quiz.id)
+            await self.post_results(quiz, stopped=quiz.state is QuizState.STOPPED)
+            return
+        self.poke(quiz.id)
 
     def cancel(self, session_id: int) -> None:
         self.open.pop(session_id, None)
@@ -197,7 +208,10 @@ class QuizRunner:
             await self.save(quiz, before)
             await self._post_question(quiz, asked, again=True)
             return
-        self.open.setdefault(quiz.id, quiz.snapshot())  # resumed after a restart
+        shown = self.open.get(quiz.id)
+        self.open[quiz.id] = quiz.snapshot()  # resumed after a restart, or read again after a change
+        if shown is not None and shown.session.question_count != quiz.session.question_count:
+            await self._recount(quiz, asked)
         wake = self._wake.setdefault(quiz.id, asyncio.Event())
         position = asked.position
         answers = self.uow().answers
@@ -223,7 +237,8 @@ class QuizRunner:
         if (quiz.id, asked.position) not in self._shown_reveal:
             await self.show_reveal(quiz, asked)  # after a restart: show it again (an idempotent edit)
         pause_until = (asked.revealed_ms or self.clock.now_ms()) + int(self.reveal_seconds * 1000)
-        await self.clock.wait(pause_until, asyncio.Event())
+        if not await self._pause(quiz, pause_until):
+            return  # changed meanwhile (a question withdrawn, a stop): the next step reads it again
         if quiz.has_next:
             await self._ask_next(quiz)
             return
@@ -231,6 +246,25 @@ class QuizRunner:
         quiz.finish(self.clock.now_ms())
         await self.save(quiz, before)
         await self.post_results(quiz, stopped=False)
+
+    async def _recount(self, quiz: Quiz, asked: AskedQuestion) -> None:
+        """The open question's message says how many questions the quiz has: a question withdrawn with none in its
+        place changed that (an edit from this task, so it never lands on top of the reveal)."""
+        reply = self.question_reply(quiz.session, asked)
+        if reply is not None and asked.message_id is not None:
+            await self._publisher().edit(quiz.session.channel_id, asked.message_id, reply)
+
+    async def _pause(self, quiz: Quiz, until_ms: int) -> bool:
+        """Wait until ``until_ms``; False as soon as a poke finds the stored quiz changed since ``quiz`` was read."""
+        wake = self._wake.setdefault(quiz.id, asyncio.Event())
+        while self.clock.now_ms() < until_ms:
+            wake.clear()
+            await self.clock.wait(until_ms, wake)
+            if wake.is_set():
+                current = await self.uow().quizzes.get(quiz.id)
+                if current is None or current.version != quiz.session.version:
+                    return False
+        return True
 
     # Messages ------------------------------------------------------------------------------------
 
