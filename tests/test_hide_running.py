@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.core.content.models import Question
-from bot.core.quiz.model import NewSession, QuizRules
+from bot.core.quiz.model import NewSession, QuizKind, QuizRules
 from bot.core.quiz.state import QuizState
 from bot.core.reply import Reply
 from bot.core.text import pieces
@@ -198,10 +198,31 @@ async def test_an_open_question_of_the_day_keeps_its_question_and_the_reply_says
     (daily,) = await services.quiz.uow().quizzes.running()
     (question_id,) = await held(services, daily.id)
 
+    unposted = NewSession(  # made, its post not yet asked (its first post failed before it was stored)
+        guild_id=GUILD,
+        channel_id=STUDY + 1,
+        starter_id=0,
+        module="ketamine",
+        topic=None,
+        difficulty=None,
+        rules=QuizRules(1, 20, 100, True),
+        seed=5,
+        kind=QuizKind.DAILY,
+        closes_ms=clock.now_ms() + 3_600_000,
+        daily_day="2026-11-24",
+    )
+    async with services.quiz.uow() as uow:
+        added = uow.quizzes.add(unposted, [question_id], clock.now_ms())
+        await uow.commit()
+    assert added.session is not None
+
     hidden = await hide(services, question_id)
     assert "It is the question of the day open in <#21>: it stays until that closes." in markup(hidden.body)
+    assert "The question of the day about to be posted in <#22> asks another question." in markup(hidden.body)
     assert await held(services, daily.id) == [question_id]
     assert await services.quiz.uow().quizzes.get(daily.id) == daily
+    (instead,) = await held(services, added.session.id)
+    assert instead != question_id
 
 
 async def test_a_quiz_left_with_nothing_to_ask_is_stopped_and_says_so(services: Services) -> None:

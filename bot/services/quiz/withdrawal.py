@@ -59,7 +59,9 @@ class Withdrawn:
         if self.session.daily:
             if self.outcome is Outcome.ASKED:
                 return text("It is the question of the day open in ", where, ": it stays until that closes.")
-            return text("The question of the day about to be posted in ", where, " asks another question instead.")
+            if self.outcome is Outcome.REPLACED:
+                return text("The question of the day about to be posted in ", where, " asks another question.")
+            return text("No other question fits the question of the day about to be posted in ", where, ": none today.")
         if self.outcome is Outcome.ASKED:
             return text(
                 "It was already asked in the quiz running in ",
