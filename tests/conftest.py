@@ -63,6 +63,16 @@ async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str | No
 
 
 @pytest.fixture
+async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """A fresh database on the session's PostgreSQL server (tests that run on PostgreSQL only)."""
+    name = await postgres_server.create_database()
+    try:
+        yield postgres_server.url(name)
+    finally:
+        await postgres_server.release_database(name)
+
+
+@pytest.fixture
 async def db(tmp_path: Path, database_url: str | None) -> AsyncIterator[Database]:
     """A fresh, migrated database on each engine."""
     database = await open_database(make_settings(tmp_path, database_url=database_url))
@@ -70,6 +80,16 @@ async def db(tmp_path: Path, database_url: str | None) -> AsyncIterator[Database
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def second(tmp_path: Path, database_url: str | None, db: Database) -> AsyncIterator[Database]:
+    """Another handle on the ``db`` fixture's database, as a second bot process has."""
+    other = await open_database(make_settings(tmp_path, database_url=database_url))
+    try:
+        yield other
+    finally:
+        await other.close()
 
 
 @pytest.fixture

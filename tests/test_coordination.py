@@ -19,24 +19,14 @@ from bot.storage.pgcoordination import PgLeaderLock, PgSignal
 from bot.storage.postgres import PostgresDatabase
 from bot.storage.repositories.jobs import JobRepository, JobRow
 from tests.jobkit import eventually, worker
-from tests.postgres import PostgresServer
 from tests.quizkit import FakeClock
 
 
 @pytest.fixture
-async def pg(postgres_server: PostgresServer) -> AsyncIterator[str]:
-    name = await postgres_server.create_database()
-    try:
-        yield postgres_server.url(name)
-    finally:
-        await postgres_server.release_database(name)
-
-
-@pytest.fixture
-async def databases(pg: str) -> AsyncIterator[tuple[PostgresDatabase, PostgresDatabase]]:
+async def databases(postgres_url: str) -> AsyncIterator[tuple[PostgresDatabase, PostgresDatabase]]:
     """Two processes' pools on the one database."""
-    first = await PostgresDatabase.open(pg)
-    second = await PostgresDatabase.open(pg)
+    first = await PostgresDatabase.open(postgres_url)
+    second = await PostgresDatabase.open(postgres_url)
     try:
         yield first, second
     finally:
@@ -54,8 +44,8 @@ async def end_session(url: str, pid: int | None) -> None:
         await conn.close()
 
 
-async def test_one_leader_at_a_time_and_the_next_takes_over_when_it_closes(pg: str) -> None:
-    first, second = PgLeaderLock(pg), PgLeaderLock(pg)
+async def test_one_leader_at_a_time_and_the_next_takes_over_when_it_closes(postgres_url: str) -> None:
+    first, second = PgLeaderLock(postgres_url), PgLeaderLock(postgres_url)
     try:
         assert await first.try_acquire()
         assert not await second.try_acquire(), "the lock is taken"
@@ -68,7 +58,7 @@ async def test_one_leader_at_a_time_and_the_next_takes_over_when_it_closes(pg: s
         await second.close()
 
 
-async def test_leadership_and_its_duties_move_when_the_leader_goes(pg: str) -> None:
+async def test_leadership_and_its_duties_move_when_the_leader_goes(postgres_url: str) -> None:
     clock = FakeClock()
     events: list[str] = []
 
@@ -79,7 +69,7 @@ async def test_leadership_and_its_duties_move_when_the_leader_goes(pg: str) -> N
         async def stop() -> None:
             events.append(f"{name} stops")
 
-        leader = Leadership(PgLeaderLock(pg), Scheduler(clock), clock, retry_ms=1_000)
+        leader = Leadership(PgLeaderLock(postgres_url), Scheduler(clock), clock, retry_ms=1_000)
         leader.add(Duty("retention", start, stop))
         return leader
 
@@ -90,7 +80,7 @@ async def test_leadership_and_its_duties_move_when_the_leader_goes(pg: str) -> N
         assert (first.is_leader, second.is_leader, events) == (True, False, ["first leads"])
         lock = first.lock
         assert isinstance(lock, PgLeaderLock)
-        await end_session(pg, lock.backend_pid())  # its session ends under it (a network cut)
+        await end_session(postgres_url, lock.backend_pid())  # its session ends under it (a network cut)
         await clock.advance(1_000)
         await eventually(lambda: "second leads" in events, "the second process taking over")
         await eventually(lambda: "first stops" in events, "the first noticing it no longer leads")
@@ -113,13 +103,13 @@ class Runs:
 
 
 async def test_notify_wakes_a_waiting_job_loop_long_before_its_poll(
-    pg: str, databases: tuple[PostgresDatabase, PostgresDatabase]
+    postgres_url: str, databases: tuple[PostgresDatabase, PostgresDatabase]
 ) -> None:
     mine, theirs = databases
-    jobs = worker(mine, SystemClock(), "waiting", signal=PgSignal(pg, mine), poll_ms=120_000)
+    jobs = worker(mine, SystemClock(), "waiting", signal=PgSignal(postgres_url, mine), poll_ms=120_000)
     runs = Runs()
     jobs.handle("daily", runs)
-    other = PgSignal(pg, theirs)
+    other = PgSignal(postgres_url, theirs)
     await jobs.start()
     try:
         await asyncio.sleep(0.3)  # its first look found nothing: it sleeps for two minutes
@@ -134,18 +124,18 @@ async def test_notify_wakes_a_waiting_job_loop_long_before_its_poll(
 
 
 async def test_listening_recovers_after_its_connection_is_cut(
-    pg: str, databases: tuple[PostgresDatabase, PostgresDatabase]
+    postgres_url: str, databases: tuple[PostgresDatabase, PostgresDatabase]
 ) -> None:
     mine, theirs = databases
-    signal = PgSignal(pg, mine)
+    signal = PgSignal(postgres_url, mine)
     jobs = worker(mine, SystemClock(), "listening", signal=signal, poll_ms=120_000)
     runs = Runs()
     jobs.handle("daily", runs)
-    other = PgSignal(pg, theirs)
+    other = PgSignal(postgres_url, theirs)
     await jobs.start()
     try:
         cut = signal.backend_pid()
-        await end_session(pg, cut)
+        await end_session(postgres_url, cut)
         await eventually(lambda: signal.listening and signal.backend_pid() != cut, "listening again", within=30)
         await JobRepository(theirs).schedule("daily", 0, None, SystemClock().now_ms())
         await other.notify()

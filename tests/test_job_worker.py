@@ -6,8 +6,6 @@ stopping lets go of everything; the leader runs its duties (SQLite: the one proc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -15,25 +13,15 @@ from bot.services.clock import SystemClock
 from bot.services.jobs import DONE, Outcome, later
 from bot.services.leader import Duty, Leadership
 from bot.services.scheduler import Scheduler
-from bot.storage.connect import open_database
 from bot.storage.coordination import LocalLeader
 from bot.storage.engine import Database
 from bot.storage.repositories.jobs import JobRepository, JobRow
-from tests.helpers import make_settings
 from tests.jobkit import LEASE_MS, POLL_MS, eventually, worker
 from tests.quizkit import FakeClock
 
 T = 1_700_000_000_000
 GUILD = 10
 
-
-@pytest.fixture
-async def second(tmp_path: Path, database_url: str | None, db: Database) -> AsyncIterator[Database]:
-    other = await open_database(make_settings(tmp_path, database_url=database_url))
-    try:
-        yield other
-    finally:
-        await other.close()
 
 
 class Runs:

@@ -8,15 +8,9 @@ Two claimers are two database handles on one database (two processes): on Postgr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from bot.storage.connect import open_database
 from bot.storage.engine import Database
 from bot.storage.repositories.jobs import JobRepository, JobRow
-from tests.helpers import make_settings
 
 LEASE = 1_000
 
@@ -24,15 +18,6 @@ LEASE = 1_000
 def anything(job: JobRow) -> bool:
     return True
 
-
-@pytest.fixture
-async def second(tmp_path: Path, database_url: str | None, db: Database) -> AsyncIterator[Database]:
-    """Another handle on the ``db`` fixture's database, as a second process has."""
-    other = await open_database(make_settings(tmp_path, database_url=database_url))
-    try:
-        yield other
-    finally:
-        await other.close()
 
 
 async def test_two_claimers_never_get_the_same_job(db: Database, second: Database) -> None:

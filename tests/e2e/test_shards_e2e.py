@@ -12,16 +12,12 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.botkit.process import BotProcess
 from tests.e2e.quizsteps import answer_ids, click, questions, start, wait_titles
 from tests.fakediscord import FakeDiscord
 from tests.helpers import cli
-from tests.postgres import PostgresServer
 
 FAST_SHARDS = {"DISCORD_IDENTIFY_SECONDS": "0"}
 """Testing only: no 5 s wait between one shard identifying and the next."""
@@ -89,22 +85,14 @@ async def test_one_process_holds_two_shards_and_runs_quizzes_on_both(fake_discor
     assert "Traceback" not in bot.output
 
 
-@pytest.fixture
-async def pg_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
-    name = await postgres_server.create_database()
-    try:
-        yield postgres_server.url(name)
-    finally:
-        await postgres_server.release_database(name)
-
 
 async def test_two_processes_each_get_only_their_shards_servers(
-    fake_discord: FakeDiscord, tmp_path: Path, pg_url: str
+    fake_discord: FakeDiscord, tmp_path: Path, postgres_url: str
 ) -> None:
     fake = fake_discord
     fake.shard_count = 4
     guilds = servers(fake)
-    shared = {"DATABASE_URL": pg_url, **FAST_SHARDS, **ONE_QUICK_QUESTION}
+    shared = {"DATABASE_URL": postgres_url, **FAST_SHARDS, **ONE_QUICK_QUESTION}
     low = BotProcess(fake, tmp_path, args=("--shards", "0-1", "--shard-count", "4"), log_name="low.log", **shared)
     high = BotProcess(fake, tmp_path, log_name="high.log", SHARD_COUNT="4", SHARD_IDS="2-3", **shared)
     try:
@@ -115,7 +103,7 @@ async def test_two_processes_each_get_only_their_shards_servers(
         await fake.wait_for(lambda: bool(fake.global_commands), 15, "command sync")
         await asyncio.gather(quiz_to_the_end(fake, guilds[1], 7), quiz_to_the_end(fake, guilds[2], 8))
         for held in ("0-1", "2-3"):  # each process's health check looks at its own shards in the shared database
-            health = await healthy(tmp_path, "--shards", held, "--shard-count", "4", env={"DATABASE_URL": pg_url})
+            health = await healthy(tmp_path, "--shards", held, "--shard-count", "4", env={"DATABASE_URL": postgres_url})
             assert health.stdout.startswith(f"healthy: shards {held} of 4 connected"), health.stdout
         assert [set(sent(fake, shard, "INTERACTION_CREATE")) for shard in range(4)] == [
             set(),

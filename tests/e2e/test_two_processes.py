@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 
 from bot.core.reply import Reply
 from bot.discord_app.publisher import DiscordPublisher
@@ -27,20 +25,11 @@ from tests.botkit.inprocess import bot_settings, running_bot
 from tests.botkit.process import BotProcess
 from tests.e2e.quizsteps import answer_ids, embed, questions
 from tests.fakediscord import FakeDiscord
-from tests.postgres import PostgresServer
 
 OTHER_GUILD, OTHER_CHANNEL, STUDY = GUILD_ID + 100, CHANNEL_ID + 100, CHANNEL_ID + 1
 LEASE_SECONDS = 2
 MANAGE_GUILD = 0x20
 
-
-@pytest.fixture
-async def pg_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
-    name = await postgres_server.create_database()
-    try:
-        yield postgres_server.url(name)
-    finally:
-        await postgres_server.release_database(name)
 
 
 def titled(fake: FakeDiscord, channel: int, start: str) -> list[dict[str, Any]]:
@@ -65,13 +54,13 @@ async def admin(fake: FakeDiscord, name: str, **options: Any) -> None:
 
 
 async def test_a_killed_process_loses_nothing_and_another_does_its_due_work_once(
-    fake_discord: FakeDiscord, tmp_path: Path, pg_url: str
+    fake_discord: FakeDiscord, tmp_path: Path, postgres_url: str
 ) -> None:
     fake = fake_discord
     fake.add_guild(GUILD_ID, channels=[CHANNEL_ID, STUDY])
     fake.add_guild(OTHER_GUILD, channels=[OTHER_CHANNEL])
     common = {
-        "DATABASE_URL": pg_url,
+        "DATABASE_URL": postgres_url,
         "QUIZ_SECONDS": "5",
         "QUIZ_QUESTIONS": "2",
         "QUIZ_REVEAL_SECONDS": "0.5",
@@ -97,7 +86,7 @@ async def test_a_killed_process_loses_nothing_and_another_does_its_due_work_once
 
         await owner.kill()
         killed_ms = time.time() * 1000
-        conn = await asyncpg.connect(pg_url)
+        conn = await asyncpg.connect(postgres_url)
         try:
             deadline_ms = await conn.fetchval("SELECT deadline_ms FROM quiz_questions WHERE position = 0")
         finally:
@@ -139,7 +128,7 @@ async def test_a_killed_process_loses_nothing_and_another_does_its_due_work_once
     assert len(titled(fake, STUDY, "Question of the day")) == 1, "posted once, not again by its restarted process"
     for title in ("Question 1/2", "Question 2/2"):
         assert len(titled(fake, CHANNEL_ID, title)) == 1, f"{title}: one message, revealed in place"
-    conn = await asyncpg.connect(pg_url)
+    conn = await asyncpg.connect(postgres_url)
     try:
         assert await conn.fetchval("SELECT COUNT(*) FROM quiz_answers") == acknowledged
         assert await conn.fetchval("SELECT COUNT(*) FROM quiz_questions WHERE revealed_ms IS NULL") == 1, (
