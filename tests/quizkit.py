@@ -35,8 +35,9 @@ class FakeClock:
             finally:
                 for task in (ticked, woken):
                     task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                # asyncio.wait, not ``await task`` under suppress(CancelledError): a cancellation of this task
+                # arriving here (a job loop being stopped) must go on up, not be taken for the helper's own
+                await asyncio.wait({ticked, woken})
 
 
 class RecordingPublisher:
