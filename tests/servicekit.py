@@ -70,10 +70,8 @@ class DatabaseDouble:
     the real database, so the code under test cannot tell the difference.
     """
 
-    def __init__(self, db: Database, writes_in_flight: int | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self._writes_in_flight = writes_in_flight
-        """What ``writes_in_flight`` says instead of the engine's (``None``: the engine's)."""
         self._faults: list[tuple[Statement, BaseException]] = []
         self.failed: list[str] = []
         """The SQL of each statement failed so far."""
@@ -114,10 +112,6 @@ class DatabaseDouble:
 
     def describe(self) -> str:
         return self.db.describe()
-
-    @property
-    def writes_in_flight(self) -> int:
-        return self.db.writes_in_flight if self._writes_in_flight is None else self._writes_in_flight
 
     async def close(self) -> None:
         await self.db.close()

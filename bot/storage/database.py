@@ -26,11 +26,6 @@ from bot.storage.migrator import SchemaTooNew, available
 
 log = logging.getLogger(__name__)
 
-WRITES_IN_FLIGHT = 1
-"""One-statement writes the answer writer keeps on their way at once (its lanes). The connection's one thread would
-run more in order, each its own transaction, but measured under load (``make bench``, answer clicks at 32 in
-flight) more lanes made more and smaller batches, and each batch costs the event loop more than the wait it saves:
-one lane, whose batch gathers every click that arrived while the last one was on its way."""
 
 
 # Pages copied per backup step (4 MiB at SQLite's default 4 KiB page). Another process writing between
@@ -226,18 +221,14 @@ class SQLiteDatabase:
         It waits while another task's transaction is open, then queues the statement on the connection's
         thread, which runs what it is given one at a time, in order, and does not hold the lock while the
         statement is on its way: there is no suspension between taking the free lock and queuing the statement,
-        so no transaction can begin in between (a transaction queues its BEGIN under the lock), and the next
-        write may be queued behind this one (``writes_in_flight``) instead of waiting for this one's answer to
-        come round the event loop.
+        so no transaction can begin in between (a transaction queues its BEGIN under the lock), and another
+        write (display names beside a batch of answers) may be queued behind this one instead of waiting for this
+        one's answer to come round the event loop.
         """
         async with self._write_lock:
             if self._conn.in_transaction:
                 raise RuntimeError("a write transaction was left open; refusing to write inside it")
         return list(await self._conn.execute_fetchall(sql, tuple(params)))
-
-    @property
-    def writes_in_flight(self) -> int:
-        return WRITES_IN_FLIGHT
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

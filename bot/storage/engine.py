@@ -77,13 +77,6 @@ class Database(Protocol):
         """One statement as its own transaction; returns its ``RETURNING`` rows once it has committed."""
         ...
 
-    @property
-    def writes_in_flight(self) -> int:
-        """How many ``write`` calls are worth having on their way at once: more than one where the engine queues
-        them in order without holding up the callers (SQLite's one connection thread), one where writers take
-        turns anyway."""
-        ...
-
     def transaction(self) -> AbstractAsyncContextManager[Connection]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
         ...

@@ -206,12 +206,6 @@ class PostgresDatabase:
             with pgsql.integrity_errors():
                 return await conn.fetch(query, *values)
 
-    @property
-    def writes_in_flight(self) -> int:
-        """One: writers take turns (a statement's guards must see every write before it), so a second write would
-        only wait on the lock with a smaller batch than it could gather meanwhile."""
-        return 1
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresConnection]:
         """One write transaction on one pooled connection; writers queue on a lock, as on SQLite."""

@@ -5,11 +5,9 @@ waiting answers go to the store as one batch (one statement, its own durable tra
 ``answer-flush`` job. The statement's guards decide what is stored (the question open, the quiz asking it, one
 answer per member), so what a click is told is what the database holds.
 
-Where the engine queues writes in order without holding up their callers (SQLite's one connection thread), there
-are several such jobs, lanes ``answer-flush``, ``answer-flush-2``, ...: a click finding a lane idle is sent at
-once, and the next batch goes while earlier ones are still on their way (``writes_in_flight``). Under load a
-statement's answer takes a few turns of the event loop to come back; clicks waiting for it before their batch
-could even start would pay those turns twice. Where writers take turns anyway (PostgreSQL) there is one lane.
+A click finding the writer idle is sent at once; clicks arriving while a batch is on its way make the next batch.
+(Several batches on their way at once were tried: they made more and smaller batches, which cost the event loop
+more per click than the wait they saved; README, performance.)
 
 Display names follow the answers in one statement a second after the last batch (or every ``NAMES_BATCH``
 names), never between batches, where that write would hold up the next clicks; readers of names ask for the
@@ -53,9 +51,7 @@ class AnswerWriter:
         choice, or QuestionClosed when the question or its quiz no longer takes answers."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((answer, display_name, done))
-        idle = next((lane for lane in self._lanes() if lane not in self.scheduler), None)
-        if idle is not None:  # otherwise a busy lane takes it with its next batch
-            self.scheduler.schedule(idle, self._flush())
+        self.scheduler.schedule(JOB, self._flush())  # a flush on its way takes it with its next batch
         if await done:
             return answer
         existing = await self.answers.answer_of(answer.session_id, answer.position, answer.user_id)
@@ -65,8 +61,8 @@ class AnswerWriter:
 
     async def drain(self) -> None:
         """Wait until every queued answer and waiting display name is written (at shutdown)."""
-        while busy := [lane for lane in self._lanes() if lane in self.scheduler]:
-            await self.scheduler.wait(busy[0])
+        while JOB in self.scheduler:
+            await self.scheduler.wait(JOB)
         self.scheduler.cancel(NAMES_JOB)
         await self.write_names()
 
@@ -84,15 +80,12 @@ class AnswerWriter:
             except Exception:  # the answers are stored and acknowledged; names only label them
                 log.exception("could not store the display names of %s", plural(len(waiting), "member"))
 
-    def _lanes(self) -> list[str]:
-        return [JOB] + [f"{JOB}-{n}" for n in range(2, self.answers.writes_in_flight + 1)]
-
     async def _flush(self) -> None:
-        """A lane: write what is queued, a batch per statement, until the queue is empty; then leave the display
-        names for a little later."""
+        """Write what is queued, a batch per statement, until the queue is empty; then leave the display names for a
+        little later."""
         while self._pending or len(self._names) >= self.names_batch:
             if not self._pending:
-                await self.write_names()  # clicks arriving meanwhile are this lane's: the loop looks again
+                await self.write_names()  # clicks arriving meanwhile found this job running: look again
                 continue
             limit = self.answers.batch_limit
             batch, self._pending = self._pending[:limit], self._pending[limit:]

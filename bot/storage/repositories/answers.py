@@ -137,11 +137,6 @@ class AnswerRepository:
         self.staged: list[tuple[StoredAnswer, str]] = []
         self._names: list[tuple[int, int, str, int]] = []
 
-    @property
-    def writes_in_flight(self) -> int:
-        """Batches worth having on their way at once (the engine's ``writes_in_flight``)."""
-        return self._db.writes_in_flight
-
     def add(self, answer: StoredAnswer, display_name: str) -> None:
         self.staged.append((answer, display_name))
 
