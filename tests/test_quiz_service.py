@@ -4,9 +4,10 @@ publisher, through the production service graph."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -364,3 +365,41 @@ async def test_a_quiz_does_not_start_where_the_bot_cannot_post(rig: Rig) -> None
     assert reply.is_error and reply.ephemeral
     assert "Send Messages and Embed Links permissions" in reply.body
     assert await rig.quiz.uow().quizzes.running() == [] and rig.publisher.posts == []
+
+
+async def test_an_answer_that_cannot_reveal_early_costs_the_quiz_no_read(tmp_path: Path) -> None:
+    """From the second question an answer may complete an early reveal. The quiz's task reads who answered when
+    the question opens, then again only once the answers it is told of cover everyone who played before (then the
+    database decides), not at every click: with twenty members that was two queries per click."""
+    rig = await open_rig(tmp_path, Store())  # SQLite: the statements are counted on their way to it
+    try:
+        await rig.start()
+        answer = await answer_of_current(rig)
+        for user in (1, 2, 3):
+            await rig.click(member(user), answer)
+        await rig.clock.advance(20_001)
+        await rig.publisher.wait_until(lambda: len(rig.publisher.edits) == 1)
+
+        reads: list[str] = []
+        passed_on = rig.db.check
+
+        def counting(sql: str, params: Sequence[Any]) -> None:
+            if "SELECT DISTINCT user_id FROM quiz_answers" in sql:
+                reads.append(sql)
+            passed_on(sql, params)
+
+        rig.db.check = counting  # type: ignore[method-assign]
+        await rig.clock.advance(2_000)  # the pause after the reveal: question 2
+        await rig.publisher.wait_until(lambda: len(reads) == 2)  # who played before it, who answered it (nobody)
+        answer = await answer_of_current(rig)
+        for user in (1, 2):
+            assert (await rig.click(member(user), answer)).startswith("Locked in")
+            # Time for a task that was woken to read (a wait for something that must not happen: a slow machine
+            # could only hide a read here, never invent one).
+            await asyncio.sleep(0.2)
+        assert rig.publisher.edits[1:] == [], "two of three: not revealed"
+        await rig.click(member(3), answer)
+        await rig.publisher.wait_until(lambda: len(rig.publisher.edits) == 2)  # revealed early
+        assert len(reads) == 3, "read once more, when the third answer completed the set; not at the first two"
+    finally:
+        await close_services(rig.services)

@@ -121,6 +121,8 @@ class StudyBot(commands.AutoShardedBot):
         self.quiz: QuizService | None = None
         self.services: Services | None = None
         self._build_services = build_services
+        self.expired = errors.ExpiredInteractions()
+        """Replies Discord refused as too late (counted, and logged once a minute)."""
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
 
     @property
@@ -256,7 +258,7 @@ class StudyBot(commands.AutoShardedBot):
             reply = await self.router.press(caller_of(interaction), action, values)
             await replies.update(interaction, reply)
         except Exception as exc:  # one place for every component error, like the tree's on_error
-            await errors.report(interaction, exc)
+            await errors.report(interaction, exc, self.expired)
 
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
         """discord.py's events, plus ``form_submit`` for a submitted modal of ours (see ``bot.discord_app.forms``).
@@ -274,7 +276,7 @@ class StudyBot(commands.AutoShardedBot):
             reply = await self.router.submit(caller_of(interaction), action, typed)
             await replies.send(interaction, reply)
         except Exception as exc:  # as for clicks: a message, never a traceback
-            await errors.report(interaction, exc)
+            await errors.report(interaction, exc, self.expired)
 
     async def on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await errors.report(interaction, error)
+        await errors.report(interaction, error, self.expired)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 
 import discord
 from discord import app_commands
@@ -16,6 +17,48 @@ from bot.core.text import Text
 from bot.discord_app import replies
 
 log = logging.getLogger(__name__)
+UNKNOWN_INTERACTION = 10062
+"""Discord's code for a reply to an interaction it no longer accepts: more than 3 s passed before the first reply."""
+EXPIRED_SUMMARY_SECONDS = 60.0
+"""After the first expired interaction is logged, the rest are logged as one count per this many seconds."""
+
+
+class ExpiredInteractions:
+    """Replies that reached Discord after its 3-second window: the machine is too busy (or was paused).
+
+    Nothing can be said to the member any more (the interaction's token is dead), and it is not a bug, so each one
+    is not an error with a traceback: the first is logged as a warning saying what it means, then one count a
+    minute, so an overloaded bot does not also drown its log.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._unlogged = 0
+        self._logged_at: float | None = None
+
+    def record(self, interaction: discord.Interaction) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if self._logged_at is not None and now - self._logged_at < EXPIRED_SUMMARY_SECONDS:
+            self._unlogged += 1
+            return
+        age_ms = (discord.utils.utcnow() - interaction.created_at).total_seconds() * 1000
+        more = f" ({self._unlogged} more since the last of these lines)" if self._unlogged else ""
+        log.warning(
+            "an interaction expired before its reply reached Discord (%.0f ms after Discord sent it; 3000 allowed)%s: "
+            'the member saw "This interaction failed". The bot is too busy for its load: see the README on '
+            "scaling out",
+            age_ms,
+            more,
+        )
+        self._logged_at, self._unlogged = now, 0
+
+
+def is_expired(error: BaseException) -> bool:
+    """Whether ``error`` is Discord refusing a reply because the interaction's 3 s had passed."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    return isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION
 
 
 def error_code() -> str:
@@ -47,8 +90,11 @@ def message_for(error: BaseException) -> Text | None:
     return None
 
 
-async def report(interaction: discord.Interaction, error: BaseException) -> None:
+async def report(interaction: discord.Interaction, error: BaseException, expired: ExpiredInteractions) -> None:
     """Tell the user what went wrong, without a traceback; log unexpected errors with a code."""
+    if is_expired(error):
+        expired.record(interaction)
+        return
     text = message_for(error)
     if text is None:
         code = error_code()

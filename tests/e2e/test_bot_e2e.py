@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -260,3 +261,23 @@ async def test_unexpected_error_shows_a_code_not_a_traceback(
     code = text.split("`")[1]
     logged = [r for r in caplog.records if code in r.getMessage()]
     assert len(logged) == 1 and logged[0].exc_info is not None
+
+
+async def test_a_reply_too_late_for_discord_is_one_warning_not_an_error(
+    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An overloaded bot answers after Discord's 3 s: Discord refuses the reply (10062). The member cannot be told
+    anything more, and it is not a bug: a warning saying what it means, then a count a minute, no traceback."""
+    async with running_bot(fake, bot_settings(tmp_path)):
+        fake.interaction_deadline = 0.0  # every reply arrives after the window
+        handles = [
+            await fake.invoke("ketamine overview", guild_id=GUILD_ID, channel_id=CHANNEL_ID) for _ in range(3)
+        ]
+        await fake.wait_for(lambda: all(h.record.rejected_callbacks for h in handles), 10, "three refused replies")
+        await fake.wait_for(lambda: len(fake.errors) == 3, 5, "nothing else sent")
+    assert all(error.code == 10062 for error in fake.errors), fake.errors
+    problems = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info is not None]
+    assert problems == []
+    warned = [r.getMessage() for r in caplog.records if "expired before its reply reached Discord" in r.getMessage()]
+    assert len(warned) == 1, "one line, not one per interaction"
+    assert "ms after Discord sent it; 3000 allowed" in warned[0] and "This interaction failed" in warned[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bot.core.content.library import ContentLibrary
 from bot.core.content.models import Question
@@ -18,7 +19,7 @@ from bot.core.quiz import render as quiz_render
 from bot.core.quiz.aggregate import Quiz
 from bot.core.quiz.errors import StaleQuiz
 from bot.core.quiz.model import AskedQuestion, QuizSession
-from bot.core.quiz.scoring import AnswerRecord, standings
+from bot.core.quiz.scoring import AnswerRecord, reveal_early, standings
 from bot.core.quiz.state import QuizState
 from bot.core.reply import Reply
 from bot.core.words import plural
@@ -30,6 +31,15 @@ from bot.services.quiz.unit_of_work import UnitOfWorkFactory
 from bot.services.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Answering:
+    """An open question a quiz's task waits on: the members who played before it, and those who answered it."""
+
+    position: int
+    earlier: set[int]
+    answered: set[int] = field(default_factory=set)
 
 
 class QuizRunner:
@@ -60,6 +70,8 @@ class QuizRunner:
         """Quizzes whose open question is posted, as saved: clicks are checked against them with no read."""
         self.revealed: Callable[[], None] | None = None
         """Told after a reveal is stored (the review cards of those who answered are updated from it)."""
+        self._answering: dict[int, _Answering] = {}
+        """Quizzes whose task waits on an open question: who must answer it for an early reveal, and who did."""
 
     # Tasks ---------------------------------------------------------------------------------------
 
@@ -71,10 +83,25 @@ class QuizRunner:
         self.scheduler.schedule(_job(session_id), self._drive(session_id))
 
     def poke(self, session_id: int) -> None:
-        """Something changed (an answer, a stop): the quiz's task looks again now instead of at the deadline."""
+        """Something changed (a stop, a withdrawn question): the quiz's task looks again now, not at the deadline."""
         wake = self._wake.get(session_id)
         if wake is not None:
             wake.set()
+
+    def answered(self, session_id: int, position: int, user_id: int) -> None:
+        """An answer was stored: wake the quiz's task only if it may complete an early reveal.
+
+        With twenty members the task used to read the quiz and its answers again at every click (two queries per
+        click, most of a question's database reads); it now reads them when the answers it has been told of cover
+        everyone who played before, and once more at the deadline. The database stays the judge (the task reads
+        before it reveals); this only saves the reads that could not change anything."""
+        waiting = self._answering.get(session_id)
+        if waiting is None or waiting.position != position:
+            self.poke(session_id)  # not waiting on this question (yet): let the task look for itself
+            return
+        waiting.answered.add(user_id)
+        if reveal_early(position, waiting.earlier, waiting.answered):
+            self.poke(session_id)
 
     async def changed(self, quiz: Quiz) -> None:
         """Another use case saved a running quiz (a hidden question withdrawn from it): the quiz's task reads it
@@ -216,15 +243,21 @@ class QuizRunner:
         position = asked.position
         answers = self.uow().answers
         earlier = await answers.players(quiz.id, before=position) if position else set()
-        while True:
-            answered = await answers.players(quiz.id, at=position) if earlier else set()
-            if quiz.reveal_due(self.clock.now_ms(), earlier, answered):
-                break
-            wake.clear()
-            await self.clock.wait(asked.deadline_ms, wake)
-            current = await self.uow().quizzes.get(quiz.id)
-            if current is None or current.version != quiz.session.version:
-                return  # changed meanwhile (stopped, closed early): the next step reads it again
+        waiting = self._answering[quiz.id] = _Answering(position, earlier)
+        try:
+            while True:
+                wake.clear()  # before reading: an answer stored during the read wakes the wait below at once
+                answered = await answers.players(quiz.id, at=position) if earlier else set()
+                waiting.answered |= answered
+                if quiz.reveal_due(self.clock.now_ms(), earlier, answered):
+                    break
+                await self.clock.wait(asked.deadline_ms, wake)
+                current = await self.uow().quizzes.get(quiz.id)
+                if current is None or current.version != quiz.session.version:
+                    return  # changed meanwhile (stopped, closed early): the next step reads it again
+        finally:
+            if self._answering.get(quiz.id) is waiting:
+                del self._answering[quiz.id]
         self.open.pop(quiz.id, None)
         before = quiz.snapshot()
         revealed = quiz.reveal(self.clock.now_ms())

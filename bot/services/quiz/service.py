@@ -368,7 +368,7 @@ class QuizService:
                     raise QuizOver() from None  # stopped while the click was on its way: not in the results
                 raise
         if answer.position > 0:
-            self.runner.poke(answer.session_id)  # the first question is never revealed early: nothing to re-check
+            self.runner.answered(answer.session_id, answer.position, answer.user_id)  # never early on the first
         return Reply(
             title=f"Locked in: {quiz_render.letter(answer.choice)}",
             body="The answer is revealed when time is up.",
