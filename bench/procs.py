@@ -74,7 +74,8 @@ def log_problems(output: str) -> list[str]:
         if not any(mark in line for mark in (" ERROR ", " CRITICAL ")) and not line.startswith("Task exception"):
             continue
         block = [line]
-        for follow in lines[index + 1 :]:
+        for position in range(index + 1, len(lines)):  # not a slice: a copy of the rest per error is quadratic
+            follow = lines[position]
             if _TIMESTAMP.match(follow):
                 break
             block.append(follow)

@@ -81,6 +81,8 @@ class DatabaseDouble:
         """Transactions opened with ``transaction()``."""
         self.dead = False
         """Set by ``die``: every later statement fails, as nothing a killed process did after its death is stored."""
+        self.on_statement: Callable[[str], None] | None = None
+        """Called with the SQL of every statement on its way to the database (to count reads, say)."""
         self.before_write: Callable[[str], None] | None = None
         """Called with each ``write``'s SQL before it runs (to make something happen while it is on its way)."""
         self.writes_on_their_way = 0
@@ -97,6 +99,8 @@ class DatabaseDouble:
         self.dead = True
 
     def check(self, sql: str, params: Sequence[Any]) -> None:
+        if self.on_statement is not None:
+            self.on_statement(sql)
         if self.dead:
             self.failed.append(sql)
             raise ConnectionError("the process is dead")

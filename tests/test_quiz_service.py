@@ -4,10 +4,9 @@ publisher, through the production service graph."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -381,14 +380,7 @@ async def test_an_answer_that_cannot_reveal_early_costs_the_quiz_no_read(tmp_pat
         await rig.publisher.wait_until(lambda: len(rig.publisher.edits) == 1)
 
         reads: list[str] = []
-        passed_on = rig.db.check
-
-        def counting(sql: str, params: Sequence[Any]) -> None:
-            if "SELECT DISTINCT user_id FROM quiz_answers" in sql:
-                reads.append(sql)
-            passed_on(sql, params)
-
-        rig.db.check = counting  # type: ignore[method-assign]
+        rig.db.on_statement = lambda sql: reads.append(sql) if "SELECT DISTINCT user_id FROM quiz_answers" in sql else None
         await rig.clock.advance(2_000)  # the pause after the reveal: question 2
         await rig.publisher.wait_until(lambda: len(reads) == 2)  # who played before it, who answered it (nobody)
         answer = await answer_of_current(rig)

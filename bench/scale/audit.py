@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 
@@ -45,7 +46,11 @@ class Audit:
     early_reveals: int = 0
 
 
+Row = Mapping[str, Any]
+
+
 async def audit(database_url: str, clicks: Iterable[Click], posts: Posts, questions_per_quiz: int) -> Audit:
+    """Read the quizzes, their questions and answers from the database, then ``judge``."""
     conn = await asyncpg.connect(database_url)
     try:
         sessions = await conn.fetch("SELECT id, channel_id, state FROM quiz_sessions")
@@ -55,7 +60,25 @@ async def audit(database_url: str, clicks: Iterable[Click], posts: Posts, questi
         answers = await conn.fetch("SELECT session_id, position, user_id, answered_ms FROM quiz_answers")
     finally:
         await conn.close()
+    return judge(
+        [dict(row) for row in sessions],
+        [dict(row) for row in questions],
+        [dict(row) for row in answers],
+        clicks,
+        posts,
+        questions_per_quiz,
+    )
 
+
+def judge(
+    sessions: Sequence[Row],
+    questions: Sequence[Row],
+    answers: Sequence[Row],
+    clicks: Iterable[Click],
+    posts: Posts,
+    questions_per_quiz: int,
+) -> Audit:
+    """The database's rows (quiz_sessions, quiz_questions posted, quiz_answers) against the fake's records."""
     result = Audit(quizzes=len(sessions), questions_expected=len(sessions) * questions_per_quiz)
     result.quizzes_finished = sum(1 for row in sessions if row["state"] == "finished")
     message_of = {(row["session_id"], row["position"]): int(row["message_id"]) for row in questions}

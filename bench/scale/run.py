@@ -177,17 +177,19 @@ async def scale(options: ScaleOptions, pg: BenchPostgres, scratch: Path) -> dict
                     await players.settle(10)
                     await asyncio.sleep(5)  # the last callbacks (5 s: longer than Discord's 3 s rule)
             wall = time.monotonic() - began
+            say(f"  every quiz over after {wall:.1f} s")
             cpu_used = [f() - before for f, before in zip(cpu, cpu_before, strict=True)]
             db_cpu, own_cpu = pg.cpu_seconds() - db_before, time.process_time() - own_before
             machine = machine_busy_seconds() - machine_before
             peak_kib, hwm_kib = sampler.peak_kib, [status_kib(bot, "VmHWM") for bot in bots]
         finally:
-            outputs = []
-            for bot in bots:
-                ended = await bot.close()
-                outputs.append(ended.output if ended is not None else bot.output)
-        say("  auditing the database against what the fake saw")
+            stopping = time.monotonic()
+            ended = await asyncio.gather(*(bot.close() for bot in bots))
+            outputs = [exit.output if exit is not None else bot.output for exit, bot in zip(ended, bots, strict=True)]
+            say(f"  bots stopped in {time.monotonic() - stopping:.1f} s")
+        auditing = time.monotonic()
         checked = await audit(url, players.clicks, fake.posts, options.questions)
+        say(f"  database audited against what the fake saw in {time.monotonic() - auditing:.1f} s")
     return summarise(
         options,
         players,

@@ -54,11 +54,19 @@ def numbered(sql: str, params: Sequence[Any], *, typed: bool = True) -> tuple[st
     values = [int(v) if isinstance(v, bool) else v for v in params]
     if len(pieces) == 1:
         return sql, values
+    return _render(sql, tuple(typed and isinstance(value, int) for value in values)), values
+
+
+@lru_cache(maxsize=512)
+def _render(sql: str, as_int8: tuple[bool, ...]) -> str:
+    """The numbered text for one statement and one pattern of int parameters (the same for most calls of it: an
+    answer batch of 20 rows has 180 placeholders, rebuilt at every click before this was kept)."""
+    pieces = _split(sql)
     out = [pieces[0]]
-    for number, (value, piece) in enumerate(zip(values, pieces[1:], strict=True), start=1):
-        out.append(f"${number}::int8" if typed and isinstance(value, int) else f"${number}")
+    for number, (int8, piece) in enumerate(zip(as_int8, pieces[1:], strict=True), start=1):
+        out.append(f"${number}::int8" if int8 else f"${number}")
         out.append(piece)
-    return "".join(out), values
+    return "".join(out)
 
 
 def returns_rows(sql: str) -> bool:
