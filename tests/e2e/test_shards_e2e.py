@@ -3,6 +3,8 @@
 - One process, two shards (discord.py's AutoShardedBot taking the count from GET /gateway/bot): quizzes in servers
   on both shards run to their results; health reports both shards; log lines name them.
 - Two processes on PostgreSQL, shards 0-1 and 2-3 of 4: each is sent only its own servers' events and answers them.
+- On PostgreSQL a process whose shards overlap another's (1-2 beside 0-1) is refused with one line before it connects
+  a shard, and starts once the other is SIGKILLed (its session, and its shard locks, end with it).
 - On SQLite a second ``run`` is refused while the first runs (console, health and backup still work), and is let
   in once the first is SIGKILLed; a slice of the shards is refused at once. Both messages name PostgreSQL.
 """
@@ -118,6 +120,43 @@ async def test_two_processes_each_get_only_their_shards_servers(
     assert re.search(r"\[shards 0-1/4\] bot\.discord_app\.bot: connected as \S+ to 2 servers", low.output)
     assert re.search(r"\[shards 2-3/4\] bot\.discord_app\.bot: connected as \S+ to 2 servers", high.output)
     assert "Traceback" not in low.output + high.output
+
+
+async def test_a_process_holding_a_shard_another_holds_is_refused_before_it_connects(
+    fake_discord: FakeDiscord, tmp_path: Path, postgres_url: str
+) -> None:
+    fake = fake_discord
+    fake.shard_count = 4
+    guilds = servers(fake)
+    shared = {"DATABASE_URL": postgres_url, **FAST_SHARDS}
+    first = BotProcess(fake, tmp_path, args=("--shards", "0-1", "--shard-count", "4"), log_name="first.log", **shared)
+    overlapping = BotProcess(fake, tmp_path, log_name="second.log", SHARD_COUNT="4", SHARD_IDS="1-2", **shared)
+    try:
+        await first.start()
+        holder, identified = fake.gateway.holder(1), fake.identify_count
+        await overlapping.start(wait=False)
+        refused = await overlapping.exited()
+        assert refused.code == 1
+        assert refused.output.splitlines()[-1] == (
+            "Shard 1 of 4 is already held by another bot process on this database, and each shard must be in "
+            "exactly one process. Check SHARD_IDS (and SHARD_COUNT=4) of every process, so that each of shards 0-3 "
+            "is in one of them, then start this one again."
+        )
+        assert "Traceback" not in refused.output
+        assert fake.identify_count == identified and fake.gateway.holder(1) is holder, "shard 1 is still the first's"
+        handle = await fake.invoke("ketamine mechanism", guild_id=guilds[1], channel_id=guilds[1] + 1)
+        assert (await handle.response(10))["data"]["embeds"][0]["title"].startswith("Mechanism")
+
+        await first.kill()  # its session ends with it, and its shard locks with the session
+        await overlapping.start()
+        assert fake.gateway.holder(1) is not holder
+        handle = await fake.invoke("ketamine mechanism", guild_id=guilds[2], channel_id=guilds[2] + 1)
+        assert (await handle.response(10))["data"]["embeds"][0]["title"].startswith("Mechanism")
+    finally:
+        await overlapping.close()
+        await first.close()
+    assert "holding the locks of shards 1-2" in overlapping.output
+    assert fake.errors == []
 
 
 async def test_a_second_run_on_one_sqlite_file_is_refused(fake_discord: FakeDiscord, tmp_path: Path) -> None:
