@@ -109,6 +109,21 @@ async def test_a_reidentify_does_not_take_the_lock_twice() -> None:
     assert locks.asked == [0, 1]
 
 
+class UnreachableLocks(CountingLocks):
+    async def take(self, shards: Iterable[int]) -> list[int]:
+        raise OSError("connection refused")
+
+
+async def test_a_reidentify_while_the_database_is_away_goes_on_and_is_locked_later() -> None:
+    clock = SystemClock()
+    guard = ShardGuard(UnreachableLocks(), Scheduler(clock), clock, 1_000)
+    guard.wanted = (0,)
+    await guard.ensure(1)  # the locks' connection is gone and the database does not answer: no error for discord.py
+    assert guard.wanted == (0, 1), "both are taken at the next check"
+    await guard.check()  # still away: a warning, no error
+    await guard.stop()
+
+
 async def test_a_lost_lock_connection_is_taken_again(processes: Processes, postgres_url: str) -> None:
     guard, other = processes.guard(check_ms=100), processes.guard()
     await guard.hold([0, 1], 2)

@@ -83,13 +83,18 @@ class ShardGuard:
 
     async def ensure(self, shard: int) -> None:
         """Before an IDENTIFY of ``shard``: held already (the usual case, also on a re-identify), or taken now;
-        ShardsHeldElsewhere if another process holds it."""
+        ShardsHeldElsewhere if another process holds it. While the database cannot be reached the shard connects
+        anyway (the bot's sessions are its own; the periodic check takes the lock once the database answers)."""
         if not self.enforced or shard in self.locks.held:
             return
-        if await self.locks.take([shard]):
+        self.wanted = tuple(sorted({*self.wanted, shard}))
+        try:
+            refused = await self.locks.take([shard])
+        except Exception as exc:  # the database is away (its connection was lost): do not stop the gateway for it
+            log.warning("cannot lock shard %d before it connects (%s); the next check takes it again", shard, exc)
+            return
+        if refused:
             raise ShardsHeldElsewhere([shard], self.count)
-        if shard not in self.wanted:
-            self.wanted = tuple(sorted({*self.wanted, shard}))
 
     async def check(self) -> None:
         """Take the locks again if their connection was lost; tell ``on_taken`` if another process has a shard."""
