@@ -219,6 +219,8 @@ async def run_discord(settings: Settings, mode: SyncMode, sync_only: bool = Fals
                 await bot.login(token)  # login runs setup_hook, which syncs
                 return 0
             await _run_until_signalled(bot, token)
+            if bot.stopped_by is not None:
+                raise bot.stopped_by
     except discord.LoginFailure:
         print(
             "Discord rejected DISCORD_TOKEN. Copy the token again from the developer portal (Bot tab).", file=sys.stderr

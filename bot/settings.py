@@ -147,20 +147,10 @@ class Settings(BaseSettings):
         ids = parse_shard_ids(self.shard_ids) if self.shard_ids is not None else None
         return ShardPlan(self.shard_count, ids)
 
-    test_owned_guilds: str | None = Field(
-        default=None,
-        description=(
-            "Testing only, with DISCORD_API_URL: the server ids (comma-separated) this process answers for, instead "
-            "of the servers its shards hold. Lets a test run several processes on one unsharded fake Discord."
-        ),
-    )
-
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process answers for server ``guild_id``: it drives that server's quizzes, and other
         processes do their due work only when it has left it undone."""
-        if self.test_owned_guilds is None:
-            return self.shards.owns(guild_id)
-        return guild_id in _guild_ids(self.test_owned_guilds)
+        return self.shards.owns(guild_id)
 
     @model_validator(mode="after")
     def _relative_paths_in_state_directory(self) -> Settings:
@@ -229,27 +219,10 @@ class Settings(BaseSettings):
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("test_owned_guilds")
-    @classmethod
-    def _owned_guilds_only_against_a_fake(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        if info.data.get("discord_api_url") is None:
-            raise ValueError("is for tests against a local fake Discord only (with DISCORD_API_URL); leave it unset")
-        try:
-            _guild_ids(value)
-        except ValueError:
-            raise ValueError(f"expected server ids separated by commas, such as 4242,4343, not {value!r}") from None
-        return value
-
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
-
-
-def _guild_ids(text: str) -> frozenset[int]:
-    return frozenset(int(part) for part in text.split(",") if part.strip())
 
 
 def _read_secret(name: str, path: Path) -> str:

@@ -169,3 +169,13 @@ class PostgresServer:
         finally:
             await conn.close()
         self._free.append(name)
+
+
+async def end_session(url: str, pid: int | None) -> None:
+    """What a dead process or a network cut does to a session: the server ends it."""
+    assert pid is not None
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await conn.close()

@@ -8,7 +8,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
 from bot.services.clock import SystemClock
@@ -19,6 +18,7 @@ from bot.storage.pgcoordination import PgLeaderLock, PgSignal
 from bot.storage.postgres import PostgresDatabase
 from bot.storage.repositories.jobs import JobRepository, JobRow
 from tests.jobkit import eventually, worker
+from tests.postgres import end_session
 from tests.quizkit import FakeClock
 
 
@@ -32,16 +32,6 @@ async def databases(postgres_url: str) -> AsyncIterator[tuple[PostgresDatabase, 
     finally:
         await first.close()
         await second.close()
-
-
-async def end_session(url: str, pid: int | None) -> None:
-    """What a dead process or a network cut does to a session: the server ends it."""
-    assert pid is not None
-    conn = await asyncpg.connect(url)
-    try:
-        assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
-    finally:
-        await conn.close()
 
 
 async def test_one_leader_at_a_time_and_the_next_takes_over_when_it_closes(postgres_url: str) -> None:

@@ -5,6 +5,7 @@ raised the same way, row counts, large ids, and ``?`` placeholders."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -175,3 +176,25 @@ async def test_large_ids_many_values_and_question_marks_in_text(db: Database) ->
     marks = ", ".join("?" * 500)
     rows = await db.fetch_all(f"SELECT key FROM meta WHERE updated_at IN ({marks})", list(range(500)))
     assert len(rows) == 500
+
+
+async def test_a_transaction_cancelled_while_it_begins_leaves_none_open(db: Database) -> None:
+    """A task cancelled while its BEGIN is on its way (a quiz runner stopped at shutdown): the BEGIN still runs on
+    the connection, so it is rolled back, and the next transaction and write work (SQLite said "cannot start a
+    transaction within a transaction")."""
+
+    async def begin() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value, updated_at) VALUES ('begun', 'yes', 1)")
+
+    for _ in range(3):
+        task = asyncio.create_task(begin())
+        await asyncio.sleep(0)  # the task runs up to its BEGIN, and waits for it there
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO meta (key, value, updated_at) VALUES ('after', 'yes', 1) ON CONFLICT (key) DO NOTHING"
+            )
+    assert await db.fetch_one("SELECT value FROM meta WHERE key = 'after'") is not None

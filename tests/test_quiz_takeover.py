@@ -1,6 +1,6 @@
 """Two bot processes on one database (both engines), each a production service graph on its own database handle,
-sharing one Discord (a recording publisher that honours nonces) and one hand-moved clock. Process A holds server
-10 (its quizzes are its own), process B server 99.
+sharing one Discord (a recording publisher that honours nonces) and one hand-moved clock. The bot runs as two
+shards: process A holds shard 0 with server 10 (its quizzes are its own), process B shard 1 with OTHER_GUILD.
 
 A dies mid-question (SIGKILL: its database handle dies with it, its leases are never let go): B reveals the question
 at its deadline, exactly once, with every acknowledged answer, and parks the quiz; nothing more happens until A is
@@ -21,6 +21,7 @@ import pytest
 
 from bot.core.quiz.state import QuizState
 from bot.core.reply import Reply
+from bot.core.shards import shard_of
 from bot.services.bundle import Services
 from bot.services.catalog import Caller
 from bot.services.quiz.claims import QuizJobs
@@ -32,7 +33,9 @@ from tests.jobkit import eventually
 from tests.quizkit import FakeClock, RecordingPublisher
 from tests.servicekit import DatabaseDouble, open_services
 
-GUILD, CHANNEL, OTHER_GUILD = 10, 21, 99
+GUILD, CHANNEL, OTHER_GUILD = 10, 21, (1 << 22) + 99
+SHARDS = 2
+"""Server 10 is on shard 0 of 2, OTHER_GUILD on shard 1 (Discord's formula: ``(id >> 22) % count``)."""
 T = 1_700_000_000_000
 SECONDS, REVEAL, LEASE = 20, 2, 10
 
@@ -44,11 +47,12 @@ def member(user: int, *, manage: bool = False) -> Caller:
 
 
 def settings(tmp_path: Path, database_url: str | None, owned: int) -> Settings:
+    """A process holding the one shard server ``owned`` is on."""
     return make_settings(
         tmp_path,
         database_url=database_url,
-        discord_api_url="http://127.0.0.1:9",
-        test_owned_guilds=str(owned),
+        shard_count=SHARDS,
+        shard_ids=str(shard_of(owned, SHARDS)),
         quiz_questions=2,
         quiz_seconds=SECONDS,
         quiz_reveal_seconds=REVEAL,

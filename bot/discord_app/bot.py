@@ -34,6 +34,7 @@ from bot.services.leader import Duty
 from bot.services.publisher import Publisher
 from bot.services.quiz import QuizService
 from bot.services.router import Router
+from bot.services.shard_guard import ShardsHeldElsewhere
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,9 @@ class StudyBot(commands.AutoShardedBot):
         self._build_services = build_services
         self.expired = errors.ExpiredInteractions()
         """Replies Discord refused as too late (counted, and logged once a minute)."""
+        self.stopped_by: ShardsHeldElsewhere | None = None
+        """Why the bot stopped itself (another process took one of its shards), for the command line to say."""
+        self._stopping: asyncio.Task[None] | None = None
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
 
     @property
@@ -142,6 +146,8 @@ class StudyBot(commands.AutoShardedBot):
         self.services = self._build_services(self._app, self.clock, DiscordPublisher(self))
         self.quiz = self.services.quiz
         self._router = self.services.router
+        if not self.sync_only:
+            await self._hold_shards()
         await self.add_cog(ContentCog(self))
         self.add_dynamic_items(ActionButton, ActionMenu)
         if self.application_id is None:
@@ -156,14 +162,39 @@ class StudyBot(commands.AutoShardedBot):
             await self.services.start()
             self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
 
+    async def _hold_shards(self) -> None:
+        """Lock this process's shards (PostgreSQL) before it resumes their servers' work or connects: a shard another
+        process holds stops it here (see ``bot.services.shard_guard``). With SHARD_COUNT unset the count Discord
+        recommends is asked for now, and discord.py connects as many shards as were locked."""
+        assert self.services is not None
+        guard = self.services.shard_guard
+        if not guard.enforced:
+            return
+        guard.on_taken = self._stop_for
+        plan = self.settings.shards
+        count = plan.count
+        if count is None:
+            count, _, _ = await self.http.get_bot_gateway()
+            self.shard_count = count
+        await guard.hold(plan.held(count), count)
+
+    def _stop_for(self, error: ShardsHeldElsewhere) -> None:
+        """Another process took one of this one's shards while its locks were lost: stop, saying so."""
+        if self.stopped_by is None:
+            self.stopped_by = error
+            self._stopping = asyncio.create_task(self.close(), name="stop-for-shards")
+
     async def _sync_commands(self) -> None:
         if self._app is None or self.application_id is None:
             raise RuntimeError("the bot is not set up yet")
         await sync_tree(self.tree, self._app.facts, self.application_id, self.sync_mode, self.settings.dev_guild_id)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """discord.py spaces shards 5 s apart, as Discord asks; tests against a local fake may shorten that
-        (``DISCORD_IDENTIFY_SECONDS``, refused without ``DISCORD_API_URL``)."""
+        """The shard's lock is this process's (``ShardsHeldElsewhere`` if another holds it). discord.py spaces shards
+        5 s apart, as Discord asks; tests against a local fake may shorten that (``DISCORD_IDENTIFY_SECONDS``,
+        refused without ``DISCORD_API_URL``)."""
+        if self.services is not None and not self.sync_only:
+            await self.services.shard_guard.ensure(shard_id or 0)  # held since start-up: nothing more is taken
         spacing = self.settings.discord_identify_seconds
         if spacing is None:
             await super().before_identify_hook(shard_id, initial=initial)
@@ -188,6 +219,9 @@ class StudyBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         """Stop taking commands and clicks, let those in flight finish, stop the timers, then disconnect."""
+        if self._stopping is not None and self._stopping is not asyncio.current_task():
+            await asyncio.shield(self._stopping)  # the bot is stopping itself: one close at a time
+            return
         self._closing = True
         if self._heartbeat is not None:
             self._heartbeat.cancel()

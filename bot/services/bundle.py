@@ -21,9 +21,10 @@ from bot.services.review import ReviewService
 from bot.services.router import Router
 from bot.services.scheduler import Scheduler
 from bot.services.server_settings import SettingsService, defaults_from
+from bot.services.shard_guard import ShardGuard
 from bot.services.study import StudyService
 from bot.services.tutor import TutorService
-from bot.storage.coordination import coordination_for
+from bot.storage.coordination import coordination_for, shard_locks_for
 from bot.storage.repositories.jobs import JobRepository
 
 
@@ -43,6 +44,8 @@ class Services:
     """Due work shared with the other processes on the database (quiz moves, the question-of-the-day schedule)."""
     leader: Leadership
     """Work one process at a time does (retention; the Discord adapter adds the command sync)."""
+    shard_guard: ShardGuard
+    """The locks of this process's shards (PostgreSQL), which the Discord adapter takes before it connects."""
 
     @classmethod
     def create(
@@ -110,6 +113,7 @@ class Services:
             router=router,
             jobs=jobs,
             leader=leader,
+            shard_guard=ShardGuard(shard_locks_for(settings), scheduler, clock, check_ms=jobs.poll_ms),
         )
 
     async def start(self) -> None:
@@ -127,4 +131,5 @@ class Services:
         await self.leader.stop()
         await self.quiz.runner.shutdown()
         await self.jobs.stop()  # lets go of every job this process held: the others need not wait for the leases
+        await self.shard_guard.stop()  # last: its shards are free for another process once nothing here works on them
         await self.quiz.scheduler.cancel_all()  # nothing may outlive the services

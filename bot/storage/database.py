@@ -8,6 +8,7 @@ Everything SQLite-specific lives in ``open`` (PRAGMAs, user_version); repositori
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
@@ -236,7 +237,14 @@ class SQLiteDatabase:
         async with self._write_lock:
             self._transaction_owner = asyncio.current_task()
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                except asyncio.CancelledError:
+                    # Cancelled while the BEGIN was on its way: the connection's thread runs it all the same, and
+                    # would stay inside that transaction; the ROLLBACK queued behind it ends it.
+                    with contextlib.suppress(Exception):
+                        await self._conn.execute("ROLLBACK")
+                    raise
                 try:
                     yield self._conn
                 except BaseException:

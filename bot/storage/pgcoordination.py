@@ -1,4 +1,5 @@
-"""PostgreSQL's side of ``coordination``: LISTEN/NOTIFY and the leader's advisory lock, each on its own connection.
+"""PostgreSQL's side of ``coordination``: LISTEN/NOTIFY, the leader's advisory lock and the shards' locks, each on its
+own connection.
 
 A session advisory lock belongs to the connection that took it: when the leader's process dies, PostgreSQL ends its
 session and the lock is free for the next process at once. Notifications go out through the app's pool (any
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import asyncpg
 
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 
 LEADER_LOCK = MIGRATION_LOCK + 1
 """Advisory lock key of the leader (the migration lock's neighbour: both are the bot's own keys)."""
+SHARD_LOCKS = MIGRATION_LOCK
+"""First key of each shard's advisory lock (the second is the shard): two 32-bit keys, a key space apart from the
+one-bigint keys above."""
 
 
 class PgSignal:
@@ -67,36 +71,100 @@ class PgSignal:
                 await conn.close(timeout=CONNECT_TIMEOUT)
 
 
-class PgLeaderLock:
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._conn: asyncpg.Connection[asyncpg.Record] | None = None
-        self._held = False
+KEEPALIVE = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
+"""A lock session asks the server to probe its TCP connection: when the bot's machine dies without closing it
+(power loss, a network gone), the server ends the session, freeing its locks, within about 25 s rather than the
+system's default of hours. A process that dies on a machine still up has its connection closed by that machine's
+kernel, which frees them at once. (Ignored on a Unix socket, where nothing can be left half-open.)"""
 
-    async def try_acquire(self) -> bool:
+
+class PgLockSession:
+    """Session advisory locks on a connection of their own (the leader's, the shards'). A lock is the session's: it
+    goes when the connection closes or the process dies, and taking one this session already holds is a no-op here
+    (PostgreSQL would count it twice). ``alive`` tells whether the session, and so every lock in it, still stands."""
+
+    def __init__(self, url: str, what: str) -> None:
+        self._url = url
+        self._what = what
+        self._conn: asyncpg.Connection[asyncpg.Record] | None = None
+        self.held: set[tuple[int, ...]] = set()
+
+    async def try_lock(self, *key: int) -> bool:
+        """Take the lock ``key`` (one bigint, or two ints) if no other session holds it; True if this one does."""
         if self._conn is None or self._conn.is_closed():
-            self._held = False
-            self._conn = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
-        self._held = bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK))
-        return self._held
+            self.held.clear()
+            self._conn = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT, server_settings=KEEPALIVE)
+        if key in self.held:
+            return True
+        args = ", ".join(f"${i + 1}" for i in range(len(key)))
+        if await self._conn.fetchval(f"SELECT pg_try_advisory_lock({args})", *key):
+            self.held.add(key)
+            return True
+        return False
 
     def backend_pid(self) -> int | None:
-        """The lock's session's process id on the server (tests end that session to see the lock go)."""
+        """The session's process id on the server (tests end that session to see the locks go)."""
         return None if self._conn is None else self._conn.get_server_pid()
 
-    async def still_held(self) -> bool:
-        if not self._held or self._conn is None or self._conn.is_closed():
+    async def alive(self) -> bool:
+        """Whether the session still stands; when it ended under us, it is closed here and its locks forgotten."""
+        if self._conn is None or self._conn.is_closed():
+            self.held.clear()
             return False
         try:
             await self._conn.fetchval("SELECT 1")
         except Exception:  # whatever asyncpg raises for a session that ended (not always an InterfaceError)
-            log.warning("the leader's database connection was lost; another process may lead now")
+            log.warning("the %s database connection was lost, and its locks with it", self._what)
             await self.close()
             return False
         return True
 
     async def close(self) -> None:
-        conn, self._conn, self._held = self._conn, None, False
+        conn, self._conn = self._conn, None
+        self.held.clear()
         if conn is not None and not conn.is_closed():
             with contextlib.suppress(Exception):
-                await conn.close(timeout=CONNECT_TIMEOUT)  # ends the session: the lock goes with it
+                await conn.close(timeout=CONNECT_TIMEOUT)  # ends the session: the locks go with it
+
+
+class PgLeaderLock:
+    def __init__(self, url: str) -> None:
+        self._session = PgLockSession(url, "leader's")
+
+    async def try_acquire(self) -> bool:
+        return await self._session.try_lock(LEADER_LOCK)
+
+    def backend_pid(self) -> int | None:
+        return self._session.backend_pid()
+
+    async def still_held(self) -> bool:
+        return (LEADER_LOCK,) in self._session.held and await self._session.alive()
+
+    async def close(self) -> None:
+        await self._session.close()
+
+
+class PgShardLocks:
+    """One lock per shard (keys ``SHARD_LOCKS, shard``), all on one session of this process's."""
+
+    shared = True
+
+    def __init__(self, url: str) -> None:
+        self._session = PgLockSession(url, "shard locks'")
+
+    @property
+    def held(self) -> frozenset[int]:
+        return frozenset(key[1] for key in self._session.held)
+
+    async def take(self, shards: Iterable[int]) -> list[int]:
+        refused = [shard for shard in shards if not await self._session.try_lock(SHARD_LOCKS, shard)]
+        return refused
+
+    def backend_pid(self) -> int | None:
+        return self._session.backend_pid()
+
+    async def still_held(self) -> bool:
+        return await self._session.alive()
+
+    async def close(self) -> None:
+        await self._session.close()

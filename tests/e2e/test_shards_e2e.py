@@ -3,6 +3,9 @@
 - One process, two shards (discord.py's AutoShardedBot taking the count from GET /gateway/bot): quizzes in servers
   on both shards run to their results; health reports both shards; log lines name them.
 - Two processes on PostgreSQL, shards 0-1 and 2-3 of 4: each is sent only its own servers' events and answers them.
+- On PostgreSQL a process whose shards overlap another's (1-2 beside 0-1) is refused with one line before it connects
+  a shard, and starts once the other is SIGKILLed (its session, and its shard locks, end with it); a process whose
+  shard another takes while its lock connection is cut stops with the same line.
 - On SQLite a second ``run`` is refused while the first runs (console, health and backup still work), and is let
   in once the first is SIGKILLed; a slice of the shards is refused at once. Both messages name PostgreSQL.
 """
@@ -14,6 +17,9 @@ import re
 import subprocess
 from pathlib import Path
 
+import asyncpg
+
+from bot.storage.pgcoordination import SHARD_LOCKS
 from tests.botkit.process import BotProcess
 from tests.e2e.quizsteps import answer_ids, click, questions, start, wait_titles
 from tests.fakediscord import FakeDiscord
@@ -118,6 +124,82 @@ async def test_two_processes_each_get_only_their_shards_servers(
     assert re.search(r"\[shards 0-1/4\] bot\.discord_app\.bot: connected as \S+ to 2 servers", low.output)
     assert re.search(r"\[shards 2-3/4\] bot\.discord_app\.bot: connected as \S+ to 2 servers", high.output)
     assert "Traceback" not in low.output + high.output
+
+
+async def test_a_process_holding_a_shard_another_holds_is_refused_before_it_connects(
+    fake_discord: FakeDiscord, tmp_path: Path, postgres_url: str
+) -> None:
+    fake = fake_discord
+    fake.shard_count = 4
+    guilds = servers(fake)
+    shared = {"DATABASE_URL": postgres_url, **FAST_SHARDS}
+    first = BotProcess(fake, tmp_path, args=("--shards", "0-1", "--shard-count", "4"), log_name="first.log", **shared)
+    overlapping = BotProcess(fake, tmp_path, log_name="second.log", SHARD_COUNT="4", SHARD_IDS="1-2", **shared)
+    try:
+        await first.start()
+        holder, identified = fake.gateway.holder(1), fake.identify_count
+        await overlapping.start(wait=False)
+        refused = await overlapping.exited()
+        assert refused.code == 1
+        assert refused.output.splitlines()[-1] == (
+            "Shard 1 of 4 is already held by another bot process on this database, and each shard must be in "
+            "exactly one process. Check SHARD_IDS (and SHARD_COUNT=4) of every process, so that each of shards 0-3 "
+            "is in one of them, then start this one again."
+        )
+        assert "Traceback" not in refused.output
+        assert fake.identify_count == identified and fake.gateway.holder(1) is holder, "shard 1 is still the first's"
+        handle = await fake.invoke("ketamine mechanism", guild_id=guilds[1], channel_id=guilds[1] + 1)
+        assert (await handle.response(10))["data"]["embeds"][0]["title"].startswith("Mechanism")
+
+        await first.kill()  # its session ends with it, and its shard locks with the session
+        await overlapping.start()
+        assert fake.gateway.holder(1) is not holder
+        handle = await fake.invoke("ketamine mechanism", guild_id=guilds[2], channel_id=guilds[2] + 1)
+        assert (await handle.response(10))["data"]["embeds"][0]["title"].startswith("Mechanism")
+    finally:
+        await overlapping.close()
+        await first.close()
+    assert "holding the locks of shards 1-2" in overlapping.output
+    assert fake.errors == []
+
+
+async def test_a_process_whose_shard_was_taken_while_its_locks_were_lost_stops_with_the_line(
+    fake_discord: FakeDiscord, tmp_path: Path, postgres_url: str
+) -> None:
+    """The locks' connection is cut (a database restart, a network cut) and, before the process takes them again
+    (it checks every JOB_POLL_SECONDS), another process takes one of its shards: the process stops rather than answer
+    that shard's servers as well."""
+    fake = fake_discord
+    fake.shard_count = 2
+    servers(fake)
+    bot = BotProcess(fake, tmp_path, SHARD_COUNT="2", SHARD_IDS="0-1", JOB_POLL_SECONDS="3", DATABASE_URL=postgres_url)
+    await bot.start()
+    conn = await asyncpg.connect(postgres_url)
+    try:
+        pid = await conn.fetchval(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND objid = 1 "
+            "AND objsubid = 2",
+            SHARD_LOCKS,
+        )
+        assert pid is not None, "shard 1's lock is held by the bot's session"
+        assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
+        for _ in range(2000):  # the other process: it takes shard 1 as soon as the cut session is gone
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1, 1)", SHARD_LOCKS):
+                break
+            await asyncio.sleep(0.001)
+        else:
+            raise AssertionError("shard 1's lock was never free")
+        stopped = await bot.exited(within=20)
+    finally:
+        await conn.close()
+        await bot.close()
+    assert stopped.code == 1
+    assert stopped.output.splitlines()[-1] == (
+        "Shard 1 of 2 is already held by another bot process on this database, and each shard must be in exactly "
+        "one process. Check SHARD_IDS (and SHARD_COUNT=2) of every process, so that each of shards 0-1 is in one of "
+        "them, then start this one again."
+    )
+    assert "Traceback" not in stopped.output
 
 
 async def test_a_second_run_on_one_sqlite_file_is_refused(fake_discord: FakeDiscord, tmp_path: Path) -> None:
