@@ -6,7 +6,7 @@ Discord: ``DISCORD_API_URL`` and ``DISCORD_GATEWAY_URL`` must be loopback URLs, 
 
 Controls: with ``BENCH_STATIC_REPLY`` naming a JSON file ``{"embeds": [...], "components": [...]}`` (a reply the
 study bot sent), ``/static`` answers with that same embed and buttons, built the same way (an embed and a view of
-dynamic buttons per reply) but with no work behind it. It shows what a reply of that size costs discord.py and
+buttons per reply) but with no work behind it. It shows what a reply of that size costs discord.py and
 the fake by itself. If the file also holds ``"question"`` (a quiz question message the study bot posted) and
 ``"click_reply"`` (its answer to a click on one of its buttons), ``/question`` posts that question, and a click
 on any of its buttons gets that reply, ephemeral, with no work behind it: what an answer click costs discord.py.
@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,24 +36,19 @@ CLICK_REPLY: dict[str, Any] | None = None
 """The reply a click on a StaticButton gets (the study bot's answer to a quiz answer click), if one was given."""
 
 
-class StaticButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ksb:(?P<action>.+)"):
-    """A button that, like the study bot's, needs no view kept per message."""
+class StaticView(discord.ui.View):
+    """Buttons taken by their custom_id, as the study bot's are: no view kept per message sent."""
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> StaticButton:
-        return cls(item)  # type: ignore[arg-type]
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        if CLICK_REPLY is not None:
-            embed = discord.Embed.from_dict(CLICK_REPLY["embeds"][0])
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+    def is_dispatchable(self) -> bool:
+        return False
 
 
 def _view_of(message: dict[str, Any]) -> discord.ui.View:
-    """A view of dynamic buttons like the ones in ``message``, built per reply as the study bot does."""
-    view = discord.ui.View(timeout=None)
+    """A view of buttons like the ones in ``message``, built per reply as the study bot does."""
+    view = StaticView()
     for row in message.get("components") or []:
         for button in row.get("components") or []:
             item: discord.ui.Button[Any] = discord.ui.Button(
@@ -63,14 +57,37 @@ def _view_of(message: dict[str, Any]) -> discord.ui.View:
                 custom_id=button["custom_id"],
                 disabled=bool(button.get("disabled")),
             )
-            view.add_item(StaticButton(item))
+            view.add_item(item)
     return view
 
 
 class BareBot(commands.Bot):
+    """Clicks on ``ksb:`` buttons are taken from the interaction event by their custom_id, each in a task of its
+    own, exactly as the study bot takes its own (``StudyBot.dispatch``)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._clicks: set[asyncio.Task[None]] = set()
+
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(StaticButton)
         await self.tree.sync()
+
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        super().dispatch(event, *args, **kwargs)
+        if event != "interaction":
+            return
+        interaction: discord.Interaction = args[0]
+        data: Any = interaction.data or {}
+        if interaction.type is discord.InteractionType.component and str(data.get("custom_id", "")).startswith("ksb:"):
+            task = asyncio.get_running_loop().create_task(_answer_click(interaction))
+            self._clicks.add(task)
+            task.add_done_callback(self._clicks.discard)
+
+
+async def _answer_click(interaction: discord.Interaction) -> None:
+    if CLICK_REPLY is not None:
+        embed = discord.Embed.from_dict(CLICK_REPLY["embeds"][0])
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 def build(static_reply: dict[str, Any] | None = None) -> BareBot:

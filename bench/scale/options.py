@@ -58,8 +58,8 @@ def parse_scale_args(argv: Sequence[str]) -> ScaleOptions:
     parser.add_argument(
         "--answer-share",
         type=float,
-        default=0.7,
-        help="members answer at random moments in this share of each question's time (default 0.7)",
+        default=0.8,
+        help="members answer at random moments in this share of each question's time (default 0.8)",
     )
     parser.add_argument("--processes", type=int, default=2, help="bot processes (default 2)")
     parser.add_argument("--shards", type=int, default=4, help="shards over all processes (default 4)")
@@ -77,7 +77,7 @@ def parse_scale_args(argv: Sequence[str]) -> ScaleOptions:
         questions=args.questions,
         seconds=args.seconds,
         reveal=args.reveal,
-        spread=args.spread,
+        spread=args.spread if args.spread is not None else args.seconds + args.reveal,
         answer_share=args.answer_share,
         processes=args.processes,
         shards=args.shards,

@@ -51,6 +51,14 @@ def _mib(kib: float) -> str:
     return f"{kib / 1024:,.1f} MiB"
 
 
+def _busiest(procs: dict[str, Any]) -> str:
+    busiest = procs["busiest_second_cpus"]
+    if not busiest:
+        return "–"
+    bots = " + ".join(f"{busiest[key]:.2f}" for key in sorted(busiest) if key.startswith("bot"))
+    return f"{bots} / {busiest['db']:.2f} / {busiest['fake']:.2f} / {busiest['machine']:.2f} of {procs['cpus']}"
+
+
 def print_scale_report(document: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     settings, clicks, procs = document["settings"], document["clicks"], document["processes"]
@@ -106,6 +114,8 @@ def print_scale_report(document: dict[str, Any], console: Console | None = None)
             "CPU share of the machine's 2 CPUs",
             f"{(sum(procs['bot_cpu_seconds']) + procs['db_cpu_seconds'] + procs['fake_cpu_seconds']) / wall:.2f} of the run's {wall:.0f} s",
         ),
+        ("busiest second, CPUs: bots / PostgreSQL / fake + players / machine", _busiest(procs)),
+        ("seconds the machine's CPUs were all busy", f"{procs['saturated_seconds']:.0f} of {wall:.0f}"),
         ("errors the bots logged", str(document["problem_count"])),
     ]
     for row in rows:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import random
 import signal
 import sys
@@ -27,11 +28,11 @@ from bench.scale.audit import Audit, audit
 from bench.scale.fake import ScaleFake
 from bench.scale.options import ScaleOptions
 from bench.scale.players import Players, Server
+from bench.scale.sampler import Sampler
 from tests.botkit.process import BotProcess
 
 FIRST_USER = 5_000_000
 START_TIMEOUT = 180.0
-SAMPLE_EVERY = 0.5
 
 
 def say(text: str) -> None:
@@ -68,31 +69,6 @@ def bot_processes(fake: ScaleFake, options: ScaleOptions, url: str, scratch: Pat
         args = ("--shards", shards, "--shard-count", str(options.shards))
         processes.append(BotProcess(fake, folder, STUDY, args=args, **settings))
     return processes
-
-
-class Sampler:
-    """Resident memory of each bot every ``SAMPLE_EVERY`` s: the peak, and a sample taken on request."""
-
-    def __init__(self, bots: Sequence[BotProcess]) -> None:
-        self.bots = bots
-        self.peak_kib = [0] * len(bots)
-        self._task: asyncio.Task[None] | None = None
-
-    def now(self) -> list[int]:
-        return [rss_kib(bot) if bot.running else 0 for bot in self.bots]
-
-    async def _run(self) -> None:
-        while True:
-            self.peak_kib = [max(a, b) for a, b in zip(self.peak_kib, self.now(), strict=True)]
-            await asyncio.sleep(SAMPLE_EVERY)
-
-    def __enter__(self) -> Sampler:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
 
 
 @contextlib.asynccontextmanager
@@ -161,13 +137,13 @@ async def scale(options: ScaleOptions, pg: BenchPostgres, scratch: Path) -> dict
             db_before, own_before, machine_before = pg.cpu_seconds(), time.process_time(), machine_busy_seconds()
             say(f"  {options.quizzes} quizzes, {options.members} members each, starting over {options.spread:.0f} s")
             began = time.monotonic()
-            with Sampler(bots) as sampler:
+            with Sampler(bots, pg.cpu_seconds) as sampler:
                 async with profiled(bots, options.profile) as profiles:
                     await players.start_all(options.spread)
                     await fake.wait_for(
                         lambda: len(fake.posts.questions) >= len(servers), 60, "every quiz's first question", poll=0.5
                     )
-                    running_kib = sampler.now()
+                    running_kib = sampler.memory()
                     say(f"  every quiz running after {time.monotonic() - began:.1f} s")
                     expected = options.questions * (options.seconds + options.reveal) + 60
                     with contextlib.suppress(TimeoutError):
@@ -181,7 +157,7 @@ async def scale(options: ScaleOptions, pg: BenchPostgres, scratch: Path) -> dict
             cpu_used = [f() - before for f, before in zip(cpu, cpu_before, strict=True)]
             db_cpu, own_cpu = pg.cpu_seconds() - db_before, time.process_time() - own_before
             machine = machine_busy_seconds() - machine_before
-            peak_kib, hwm_kib = sampler.peak_kib, [status_kib(bot, "VmHWM") for bot in bots]
+            hwm_kib = [status_kib(bot, "VmHWM") for bot in bots]
         finally:
             stopping = time.monotonic()
             ended = await asyncio.gather(*(bot.close() for bot in bots))
@@ -199,7 +175,7 @@ async def scale(options: ScaleOptions, pg: BenchPostgres, scratch: Path) -> dict
         other,
         idle_kib,
         running_kib,
-        peak_kib,
+        sampler,
         hwm_kib,
         cpu_used,
         db_cpu,
@@ -219,7 +195,7 @@ def summarise(
     other_before: float,
     idle_kib: list[int],
     running_kib: list[int],
-    peak_kib: list[int],
+    sampler: Sampler,
     hwm_kib: list[int],
     cpu_used: list[float],
     db_cpu: float,
@@ -308,9 +284,12 @@ def summarise(
             "other_cpu_seconds": max(0.0, machine - ours),
             "idle_rss_kib": idle_kib,
             "running_rss_kib": running_kib,
-            "peak_rss_kib": peak_kib,
+            "peak_rss_kib": sampler.peak_kib,
             "peak_hwm_kib": hwm_kib,
             "memory_per_quiz_kib": memory_per_quiz,
+            "busiest_second_cpus": sampler.busiest(),
+            "saturated_seconds": sampler.saturated_seconds(),
+            "cpus": os.cpu_count(),
         },
         "problems": problems[:20],
         "problem_count": len(problems),

@@ -1,4 +1,4 @@
-"""The bot: opens the application in ``setup_hook``, adds the cogs and dynamic items, syncs when needed.
+"""The bot: opens the application in ``setup_hook``, adds the cogs, takes its clicks, syncs when needed.
 
 It is always discord.py's sharded bot: with no shard settings it runs as many shards as Discord recommends (one
 for a bot of a few servers, the same as an unsharded bot), all in this process; ``SHARD_COUNT`` and ``SHARD_IDS``
@@ -12,7 +12,7 @@ import ctypes
 import ctypes.util
 import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import discord
@@ -21,10 +21,9 @@ from discord.ext import commands
 
 from bot import logs
 from bot.core.words import plural
-from bot.discord_app import errors, forms, replies
+from bot.discord_app import components, errors, forms, replies
 from bot.discord_app.caller import caller_of
 from bot.discord_app.cogs.content import ContentCog
-from bot.discord_app.components import ActionButton, ActionMenu
 from bot.discord_app.publisher import DiscordPublisher
 from bot.discord_app.sync import SyncMode, sync_tree
 from bot.services.app import App
@@ -122,6 +121,7 @@ class StudyBot(commands.AutoShardedBot):
         self.quiz: QuizService | None = None
         self.services: Services | None = None
         self._build_services = build_services
+        self._clicks: set[asyncio.Task[None]] = set()
         self.expired = errors.ExpiredInteractions()
         """Replies Discord refused as too late (counted, and logged once a minute)."""
         self.stopped_by: ShardsHeldElsewhere | None = None
@@ -149,7 +149,6 @@ class StudyBot(commands.AutoShardedBot):
         if not self.sync_only:
             await self._hold_shards()
         await self.add_cog(ContentCog(self))
-        self.add_dynamic_items(ActionButton, ActionMenu)
         if self.application_id is None:
             raise RuntimeError("Discord did not report an application id")
         if self.sync_only or self.sync_mode is SyncMode.FORCE:  # asked for: this process syncs, leader or not
@@ -295,13 +294,25 @@ class StudyBot(commands.AutoShardedBot):
             await errors.report(interaction, exc, self.expired)
 
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
-        """discord.py's events, plus ``form_submit`` for a submitted modal of ours (see ``bot.discord_app.forms``).
+        """discord.py's events, plus our clicks (``bot.discord_app.components``: a task per click, as for any event)
+        and ``form_submit`` for a submitted modal of ours (see ``bot.discord_app.forms``).
 
-        Not an ``on_interaction`` handler: discord.py would start a task for it on every interaction, every quiz
-        click included; this costs a click one comparison."""
+        Not an ``on_interaction`` handler: discord.py would start a task for it on every interaction, slash
+        commands included, only to find most are not clicks."""
         super().dispatch(event, *args, **kwargs)
-        if event == "interaction" and forms.is_ours(args[0]):
-            super().dispatch("form_submit", args[0])
+        if event != "interaction":
+            return
+        interaction = args[0]
+        if (click := components.clicked(interaction)) is not None:
+            self._spawn(self.handle_action(interaction, *click))
+        elif forms.is_ours(interaction):
+            super().dispatch("form_submit", interaction)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run one click's handling as its own task, as discord.py runs an event's (kept referenced until done)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._clicks.add(task)
+        task.add_done_callback(self._clicks.discard)
 
     async def on_form_submit(self, interaction: discord.Interaction) -> None:
         """A form sent: the router runs its action with the text; the reply goes to the member who sent it."""

@@ -11,7 +11,7 @@ from typing import Any
 import discord
 
 from bot.core.reply import Reply
-from bot.discord_app.components import ActionButton, ActionMenu
+from bot.discord_app import components
 from bot.discord_app.forms import to_modal
 from bot.discord_app.markup import markup
 
@@ -46,14 +46,15 @@ def to_file(reply: Reply) -> discord.File | None:
 
 
 def to_view(reply: Reply) -> discord.ui.View | None:
-    """A view of dynamic items only: discord.py keeps no per-message state for it, and it works after restarts."""
+    """The reply's buttons and menu: discord.py keeps no per-message state for them, and they work after restarts
+    (see ``components``)."""
     if not reply.buttons and reply.menu is None:
         return None
-    view = discord.ui.View(timeout=None)
+    view = components.ActionView()
     if reply.menu is not None:
-        view.add_item(ActionMenu.build(reply.menu))
+        view.add_item(components.menu(reply.menu))
     for button in reply.buttons:
-        view.add_item(ActionButton.build(button.label, button.action, _STYLES[button.style], button.disabled))
+        view.add_item(components.button(button.label, button.action, _STYLES[button.style], button.disabled))
     return view
 
 
