@@ -37,10 +37,12 @@ CLICK_REPLY: dict[str, Any] | None = None
 
 
 class StaticView(discord.ui.View):
-    """Buttons taken by their custom_id, as the study bot's are: no view kept per message sent."""
+    """Buttons taken by their custom_id, as the study bot's are: no view kept per message sent (stopped before it
+    is sent, so discord.py does not store it; see ``bot.discord_app.components.ActionView``)."""
 
     def __init__(self) -> None:
         super().__init__(timeout=None)
+        self.stop()
 
     def is_dispatchable(self) -> bool:
         return False

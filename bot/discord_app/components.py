@@ -23,12 +23,15 @@ outdated one with a message (rather than Discord's "interaction failed")."""
 
 
 class ActionView(discord.ui.View):
-    """The buttons and menu of one reply. Never stored by discord.py for dispatch (``is_dispatchable`` is False):
-    clicks are taken by their custom_id (``clicked``), so keeping a view per message sent would only grow memory,
-    and discord.py would then also run the items' own (empty) callbacks."""
+    """The buttons and menu of one reply, never kept by discord.py: clicks are taken by their custom_id
+    (``clicked``). discord.py stores every view sent that is not finished (an interaction's reply whatever its
+    items) to dispatch its clicks itself, so a view per message would stay in memory for good and each click would
+    also start a task for the item's own (empty) callback. A view stopped before it is sent is never stored; its
+    components are sent all the same. (``is_dispatchable`` False too, for the paths that look at that.)"""
 
     def __init__(self) -> None:
         super().__init__(timeout=None)
+        self.stop()
 
     def is_dispatchable(self) -> bool:
         return False

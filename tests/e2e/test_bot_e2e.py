@@ -158,7 +158,7 @@ async def test_each_topic_command_gets_its_embed(
 
 async def test_topics_menu_and_paging_work_across_a_restart(fake: FakeDiscord, tmp_path: Path) -> None:
     settings = bot_settings(tmp_path)
-    async with running_bot(fake, settings):
+    async with running_bot(fake, settings) as bot:
         response, handle = await invoke(fake, "ketamine topics")
         index = handle.message
         assert embed_of(response)["title"] == MODULE.info.name
@@ -169,14 +169,18 @@ async def test_topics_menu_and_paging_work_across_a_restart(fake: FakeDiscord, t
         assert opened["type"] == 7 and embed_of(opened)["title"] == title_of("mechanism")
         page_message = fake.messages[int(index["id"])]
         assert "ksb:pg:ketamine:t.mechanism:1" in custom_ids(page_message)
+        assert bot.persistent_views == [], "no view kept for the reply sent (see below)"
 
-    async with running_bot(fake, settings):
+    async with running_bot(fake, settings) as bot:
         turned = await (await fake.click(page_message, "ksb:pg:ketamine:t.mechanism:1")).response()
         assert turned["type"] == 7
         embed = embed_of(turned)
         assert embed["title"].endswith("(continued)") and "Page 2/" in embed["footer"]["text"]
         back = await (await fake.click(fake.messages[int(index["id"])], "ksb:ix:ketamine")).response()
         assert embed_of(back)["title"] == MODULE.info.name
+        # Clicks are taken by their custom_id: discord.py keeps no view of any message sent (it would keep one per
+        # reply for good, and run an empty callback of its own at every click).
+        assert bot.persistent_views == []
     assert_clean(fake)
 
 
