@@ -8,7 +8,6 @@ to install it; with ``REQUIRE_POSTGRES=1`` (CI) they fail instead.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,8 +16,8 @@ import pytest
 from bot.services.bundle import Services
 from bot.storage.connect import open_database
 from bot.storage.engine import Database
-from tests.helpers import make_settings
-from tests.postgres import REQUIRE_VARIABLE, PostgresMissing, PostgresServer, find_binaries
+from tests.helpers import make_settings, without_postgres
+from tests.postgres import PostgresMissing, PostgresServer, find_binaries
 from tests.quizkit import FakeClock, RecordingPublisher
 from tests.servicekit import service_graph
 
@@ -41,9 +40,7 @@ def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
         request.addfinalizer(server.stop)  # before start: a half-started server is stopped and removed too
         server.start()
     except PostgresMissing as exc:
-        if os.environ.get(REQUIRE_VARIABLE) == "1":
-            pytest.fail(f"{exc} ({REQUIRE_VARIABLE}=1: PostgreSQL tests may not be skipped)", pytrace=False)
-        pytest.skip(str(exc))
+        without_postgres(exc)
     _started.append(server)
     yield server
 

@@ -7,8 +7,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
+from tests.postgres import REQUIRE_VARIABLE, PostgresMissing
 
 CONTENT = PROJECT_ROOT / "content"
 
@@ -89,3 +93,11 @@ def cli(
         timeout=timeout,
         check=False,
     )
+
+
+def without_postgres(exc: PostgresMissing) -> NoReturn:
+    """A test that needs PostgreSQL on a machine without it: skipped, saying how to install it; failed instead with
+    ``REQUIRE_POSTGRES=1`` (CI sets it), where a missing PostgreSQL must not pass unnoticed."""
+    if os.environ.get(REQUIRE_VARIABLE) == "1":
+        pytest.fail(f"{exc} ({REQUIRE_VARIABLE}=1: PostgreSQL tests may not be skipped)", pytrace=False)
+    pytest.skip(str(exc))

@@ -8,7 +8,6 @@ PostgreSQL that never reaches the disk would make them say something else than t
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Mapping
 
 import asyncpg
@@ -20,7 +19,8 @@ from bench.load import Outcome
 from bench.pg import postgres_for_bench
 from bench.report import print_report
 from bench.results import CaseInfo, Results, StartRun, summarise
-from tests.postgres import REQUIRE_VARIABLE, PostgresMissing, PostgresServer, find_binaries
+from tests.helpers import without_postgres
+from tests.postgres import PostgresMissing, PostgresServer, find_binaries
 
 SETTINGS = {"count": 100, "warmup": 0, "inflight": 64, "click_inflight": [32, 64], "repeats": 1, "guilds": 10}
 
@@ -98,9 +98,7 @@ async def test_the_benchmarks_server_writes_through_to_the_disk() -> None:
     try:
         server = PostgresServer(find_binaries(), durable=True)
     except PostgresMissing as exc:
-        if os.environ.get(REQUIRE_VARIABLE) == "1":
-            pytest.fail(f"{exc} ({REQUIRE_VARIABLE}=1: PostgreSQL tests may not be skipped)", pytrace=False)
-        pytest.skip(str(exc))
+        without_postgres(exc)
     try:
         server.start()
         conn = await asyncpg.connect(server.url("postgres"))

@@ -13,15 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any, cast
 
-import pytest
-
 from bench.scale.audit import judge
 from bench.scale.fake import Posts
 from bench.scale.players import Click
 from bench.scale.report import targets
 from tests.botkit.process import PROJECT_ROOT, SETTING_VARIABLES
 from tests.fakediscord import InteractionHandle, InteractionRecord
-from tests.postgres import REQUIRE_VARIABLE, PostgresMissing, find_binaries
+from tests.helpers import without_postgres
+from tests.postgres import PostgresMissing, find_binaries
 
 CHANNEL = 100
 LOCKED_IN = {"type": 4, "data": {"flags": 64, "embeds": [{"title": "Locked in: A"}]}}
@@ -70,9 +69,7 @@ def test_a_small_scale_run_meets_every_target(tmp_path: Path) -> None:
     try:
         find_binaries()
     except PostgresMissing as exc:
-        if os.environ.get(REQUIRE_VARIABLE) == "1":
-            pytest.fail(f"{exc} ({REQUIRE_VARIABLE}=1: PostgreSQL tests may not be skipped)", pytrace=False)
-        pytest.skip(str(exc))
+        without_postgres(exc)
     output = tmp_path / "scale.json"
     args = "--quizzes 4 --members 3 --questions 2 --seconds 5 --reveal 0.5 --spread 1 --quiet-wait 0"
     env = {k: v for k, v in os.environ.items() if k not in SETTING_VARIABLES}

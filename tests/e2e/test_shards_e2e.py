@@ -46,6 +46,15 @@ def sent(fake: FakeDiscord, shard: int, event: str = "GUILD_CREATE") -> list[int
     return [guild for name, guild in conn.session.dispatched if name == event]
 
 
+def held_elsewhere(shard: int, count: int) -> str:
+    """The one line a process stops with when another process holds one of its shards."""
+    return (
+        f"Shard {shard} of {count} is already held by another bot process on this database, and each shard must be "
+        f"in exactly one process. Check SHARD_IDS (and SHARD_COUNT={count}) of every process, so that each of shards "
+        f"0-{count - 1} is in one of them, then start this one again."
+    )
+
+
 async def healthy(folder: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m bot health`` once it passes: the bot records its first heartbeat when discord.py fires on_ready,
     a moment after the fake has written READY."""
@@ -141,11 +150,7 @@ async def test_a_process_holding_a_shard_another_holds_is_refused_before_it_conn
         await overlapping.start(wait=False)
         refused = await overlapping.exited()
         assert refused.code == 1
-        assert refused.output.splitlines()[-1] == (
-            "Shard 1 of 4 is already held by another bot process on this database, and each shard must be in "
-            "exactly one process. Check SHARD_IDS (and SHARD_COUNT=4) of every process, so that each of shards 0-3 "
-            "is in one of them, then start this one again."
-        )
+        assert refused.output.splitlines()[-1] == held_elsewhere(1, 4)
         assert "Traceback" not in refused.output
         assert fake.identify_count == identified and fake.gateway.holder(1) is holder, "shard 1 is still the first's"
         handle = await fake.invoke("ketamine mechanism", guild_id=guilds[1], channel_id=guilds[1] + 1)
@@ -194,11 +199,7 @@ async def test_a_process_whose_shard_was_taken_while_its_locks_were_lost_stops_w
         await conn.close()
         await bot.close()
     assert stopped.code == 1
-    assert stopped.output.splitlines()[-1] == (
-        "Shard 1 of 2 is already held by another bot process on this database, and each shard must be in exactly "
-        "one process. Check SHARD_IDS (and SHARD_COUNT=2) of every process, so that each of shards 0-1 is in one of "
-        "them, then start this one again."
-    )
+    assert stopped.output.splitlines()[-1] == held_elsewhere(1, 2)
     assert "Traceback" not in stopped.output
 
 
