@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,7 +140,3 @@ class Players:
             if click.handle is not None and click.handle.record.sent_at is not None:
                 seconds[int(click.handle.record.sent_at)] += 1
         return seconds
-
-
-def now_ms() -> float:
-    return time.time() * 1000
