@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import pytest
+
 from bot.core.quiz.errors import AlreadyAnswered, QuestionClosed
 from bot.core.quiz.model import QuizSession, StoredAnswer
 from bot.core.quiz.state import QuizState
@@ -215,14 +217,12 @@ async def test_a_write_never_lands_inside_another_tasks_transaction(db: Database
     opened, go_on = asyncio.Event(), asyncio.Event()
 
     async def rolled_back() -> None:
-        try:
+        with pytest.raises(RuntimeError, match="rolled back"):
             async with db.transaction() as conn:
                 await conn.execute("UPDATE quiz_sessions SET position = 7 WHERE id = ?", (session.id,))
                 opened.set()
                 await go_on.wait()
                 raise RuntimeError("rolled back")
-        except RuntimeError:
-            pass
 
     transaction = asyncio.create_task(rolled_back())
     await opened.wait()

@@ -123,7 +123,7 @@ class StudyBot(commands.AutoShardedBot):
         self._build_services = build_services
         self._clicks: set[asyncio.Task[None]] = set()
         self.expired = errors.ExpiredInteractions()
-        """Replies Discord refused as too late (counted, and logged once a minute)."""
+        """Replies Discord refused as too late (logged once a minute, with how many came since)."""
         self.stopped_by: ShardsHeldElsewhere | None = None
         """Why the bot stopped itself (another process took one of its shards), for the command line to say."""
         self._stopping: asyncio.Task[None] | None = None

@@ -32,12 +32,10 @@ class ExpiredInteractions:
     """
 
     def __init__(self) -> None:
-        self.count = 0
         self._unlogged = 0
         self._logged_at: float | None = None
 
     def record(self, interaction: discord.Interaction) -> None:
-        self.count += 1
         now = time.monotonic()
         if self._logged_at is not None and now - self._logged_at < EXPIRED_SUMMARY_SECONDS:
             self._unlogged += 1

@@ -107,6 +107,11 @@ class ContentModule:
     def command(self, name: str) -> TopicCommand | None:
         return next((c for c in self.commands if c.name == name), None)
 
+    @property
+    def question_topics(self) -> tuple[str, ...]:
+        """The topics the module's questions are on, sorted: the choices of the quiz's and review's topic option."""
+        return tuple(sorted({q.topic for q in self.questions}))
+
     def question(self, question_id: str) -> Question | None:
         """A question by id: looked up on every answer click, so the index is built once and kept."""
         by_id: dict[str, Question] | None = self.memo.get("questions-by-id")

@@ -22,7 +22,7 @@ class QuizHandlers:
 def quiz_specs(module: ContentModule, default_questions: int, handlers: QuizHandlers) -> list[CommandSpec]:
     if not module.questions:
         return []
-    topics = tuple(sorted({q.topic for q in module.questions}))
+    topics = module.question_topics
     return [
         CommandSpec(
             module.id,

@@ -10,7 +10,7 @@ def review_specs(module: ContentModule, review: Handler) -> list[CommandSpec]:
     """Not server-only: a member's cards are theirs, so reviewing works in direct messages as well."""
     if not module.questions:
         return []
-    topics = tuple(sorted({q.topic for q in module.questions}))
+    topics = module.question_topics
     return [
         CommandSpec(
             module.id,
