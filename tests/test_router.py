@@ -112,6 +112,7 @@ async def test_second_module_gets_its_own_commands(tmp_path: Path) -> None:
         assert [s.name for s in router.specs("caffeine")] == [
             *("basics", "topics", "search", "sources"),  # its content; no questions, so no quiz commands
             *("settings show", "settings history", "studygroup list", "privacy export", "privacy forget"),
+            "help",
         ]
         assert [s.name for s in router.specs("caffeine-admin")] == [
             "settings set",

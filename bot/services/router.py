@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core import render
@@ -27,7 +28,8 @@ from bot.core.errors import InvalidInput, NotFound, UserFacingError
 from bot.core.reply import Reply
 from bot.core.words import plural
 from bot.services.app import App
-from bot.services.catalog import ADMIN_SUFFIX, Caller, CommandSpec, OptionSpec, OptionValue
+from bot.services.catalog import ADMIN_SUFFIX, Caller, CommandSpec, OptionSpec, OptionValue, admin_group
+from bot.services.help import help_spec
 from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
@@ -73,6 +75,7 @@ class Router:
             specs += privacy.command_specs(module) if privacy else []
             specs += tutor.command_specs(module) if tutor else []
             specs += moderation.command_specs(module) if moderation else []
+            specs.append(help_spec(module, functools.partial(self._module_specs, module_id)))
             self._specs.update({(spec.group, spec.name): spec for spec in specs})
 
     @property
@@ -88,6 +91,10 @@ class Router:
 
     def specs(self, group: str | None = None) -> list[CommandSpec]:
         return [s for s in self._specs.values() if group is None or s.group == group]
+
+    def _module_specs(self, module_id: str) -> list[CommandSpec]:
+        """A module's commands, its admin commands after them."""
+        return self.specs(module_id) + self.specs(admin_group(module_id))
 
     def find(self, group: str, name: str) -> CommandSpec:
         spec = self._specs.get((group, name))

@@ -84,6 +84,7 @@ async def test_bot_registers_the_ketamine_group(fake: FakeDiscord, tmp_path: Pat
         "settings",
         "studygroup",
         "privacy",
+        "help",
     ]
     assert [o["name"] for o in admin["options"]] == ["quiz", "settings", "studygroup", "export", "reports", "question"]
     effects = next(o for o in group["options"] if o["name"] == "effects")
@@ -92,6 +93,17 @@ async def test_bot_registers_the_ketamine_group(fake: FakeDiscord, tmp_path: Pat
     query = search["options"][0]
     assert query["autocomplete"] is True and query["max_length"] == 100 and query["required"] is True
     assert fake.sync_count == 1
+
+
+async def test_help_answers_only_the_member_who_asked(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, bot_settings(tmp_path)):
+        response, _ = await invoke(fake, "ketamine help")
+    assert response["data"]["flags"] & EPHEMERAL
+    embed = embed_of(response)
+    assert embed["title"] == "Ketamine for pain management: commands"
+    assert "`/ketamine quiz start [questions] [topic] [difficulty]`" in embed["description"]
+    assert "/ketamine-admin studygroup" not in embed["description"], "ana has no Manage Server"
+    assert_clean(fake)
 
 
 async def test_sync_only_when_the_tree_changed(fake: FakeDiscord, tmp_path: Path) -> None:
