@@ -116,7 +116,7 @@ def results_reply(
     medals = ["🥇", "🥈", "🥉"]
     lines = []
     for rank, row in enumerate(table[:10]):
-        badge = medals[rank] if rank < 3 else f"{rank + 1}."
+        badge = medals[rank] if rank < 3 and row.points > 0 else f"{rank + 1}."  # no medal for scoring nothing
         lines.append(
             f"{badge} **{who(row.user_id, names)}** · {plural(row.points, 'pt')} · {row.correct}/{row.answered} right "
             f"({row.accuracy:.0%})"
