@@ -30,6 +30,8 @@ class QuizData:
     answers: dict[tuple[int, int, int], StoredAnswer] = field(default_factory=dict)
     members: dict[tuple[int, int], str] = field(default_factory=dict)
     daily_posts: dict[tuple[int, str], int] = field(default_factory=dict)
+    jobs_due: dict[tuple[str, int], int | None] = field(default_factory=dict)
+    """When each quiz's job is next due, as saved with its moves (the SQL store writes the jobs table)."""
     next_id: int = 1
 
 
@@ -62,6 +64,8 @@ class MemoryQuizzes(StagedQuizChanges):
             data.questions[quiz.id] = list(quiz.questions)
         for session_id, message_id in self._results:
             data.sessions[session_id] = data.sessions[session_id].model_copy(update={"results_message_id": message_id})
+        for job in self._due:
+            data.jobs_due[(job.kind, job.key)] = job.due_ms
         self.discard()
 
     def _insert(self, added: Added) -> QuizSession:

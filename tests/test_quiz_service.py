@@ -18,6 +18,7 @@ from bot.services.bundle import Services
 from bot.services.catalog import Caller
 from bot.services.quiz import QuizService
 from bot.services.router import Router
+from bot.storage.repositories.jobs import SCHEDULE_SQL, JobRepository
 from tests.helpers import make_settings
 from tests.memory_store import QuizData, memory_units
 from tests.quizkit import FakeClock, RecordingPublisher
@@ -380,7 +381,9 @@ async def test_an_answer_that_cannot_reveal_early_costs_the_quiz_no_read(tmp_pat
         await rig.publisher.wait_until(lambda: len(rig.publisher.edits) == 1)
 
         reads: list[str] = []
-        rig.db.on_statement = lambda sql: reads.append(sql) if "SELECT DISTINCT user_id FROM quiz_answers" in sql else None
+        rig.db.on_statement = lambda sql: (
+            reads.append(sql) if "SELECT DISTINCT user_id FROM quiz_answers" in sql else None
+        )
         await rig.clock.advance(2_000)  # the pause after the reveal: question 2
         await rig.publisher.wait_until(lambda: len(reads) == 2)  # who played before it, who answered it (nobody)
         answer = await answer_of_current(rig)
@@ -393,5 +396,26 @@ async def test_an_answer_that_cannot_reveal_early_costs_the_quiz_no_read(tmp_pat
         await rig.click(member(3), answer)
         await rig.publisher.wait_until(lambda: len(rig.publisher.edits) == 2)  # revealed early
         assert len(reads) == 3, "read once more, when the third answer completed the set; not at the first two"
+    finally:
+        await close_services(rig.services)
+
+
+async def test_each_move_and_when_the_next_is_due_are_one_commit(tmp_path: Path, database_url: str | None) -> None:
+    """A quiz's job records when its next move is due in the move's own transaction: no second commit per move,
+    and never a move stored without its due time (another process would take the quiz over at the wrong time)."""
+    rig = await open_rig(tmp_path, Store(database_url=database_url))
+    try:
+        await rig.start()
+        session = (await rig.quiz.uow().quizzes.running())[0]
+        job = await JobRepository(rig.db).get("quiz", session.id)
+        asked = await rig.quiz.uow().quizzes.question(session.id, 0)
+        assert job is not None and asked is not None and job.due_ms == asked.deadline_ms, "due at the deadline"
+        await rig.clock.advance(20_001)
+        await rig.publisher.wait_until(lambda: len(rig.publisher.edits) == 1)  # revealed
+        revealed = await rig.quiz.uow().quizzes.question(session.id, 0)
+        job = await JobRepository(rig.db).get("quiz", session.id)
+        assert revealed is not None and revealed.revealed_ms is not None and job is not None
+        assert job.due_ms == revealed.revealed_ms + 2_000, "due when the pause after the reveal ends"
+        assert SCHEDULE_SQL not in rig.db.writes, "no due time written on its own, after the move's commit"
     finally:
         await close_services(rig.services)

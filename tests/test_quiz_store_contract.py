@@ -4,7 +4,7 @@ stores nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -18,15 +18,24 @@ from bot.services.quiz.unit_of_work import UnitOfWorkFactory, sql_units
 from bot.services.scheduler import Scheduler
 from bot.storage.connect import open_database
 from bot.storage.repositories.answers import AnswerRepository
+from bot.storage.repositories.jobs import JobDue, JobRepository
 from tests.helpers import make_settings
-from tests.memory_store import memory_units
+from tests.memory_store import QuizData, memory_units
 from tests.quizstore_steps import CHANNEL, GUILD, answer, change, create, new_quiz
+
+JobDueOf = Callable[[str, int], Awaitable[int | str | None]]
+"""When a stored job is due (``"none"`` when there is no such job): read past the unit of work, as a check."""
 
 
 @pytest.fixture(params=["sqlite", "postgres", "memory"])
-async def units(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
+async def stored(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[UnitOfWorkFactory, JobDueOf]]:
     if request.param == "memory":
-        yield memory_units()
+        data = QuizData()
+
+        async def due_in_memory(kind: str, key: int) -> int | str | None:
+            return data.jobs_due.get((kind, key), "none")
+
+        yield memory_units(data), due_in_memory
         return
     url, server, name = None, None, ""
     if request.param == "postgres":
@@ -35,13 +44,23 @@ async def units(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         url = server.url(name)
     db = await open_database(make_settings(tmp_path, database_url=url))
     scheduler = Scheduler(SystemClock())
+
+    async def due_in_table(kind: str, key: int) -> int | str | None:
+        job = await JobRepository(db).get(kind, key)
+        return "none" if job is None else job.due_ms
+
     try:
-        yield sql_units(db, AnswerWriter(AnswerRepository(db), scheduler))
+        yield sql_units(db, AnswerWriter(AnswerRepository(db), scheduler)), due_in_table
     finally:
         await scheduler.cancel_all()
         await db.close()
         if server is not None:
             await server.release_database(name)
+
+
+@pytest.fixture
+def units(stored: tuple[UnitOfWorkFactory, JobDueOf]) -> UnitOfWorkFactory:
+    return stored[0]
 
 
 async def record(units: UnitOfWorkFactory, given: StoredAnswer, name: str = "Ada") -> None:
@@ -96,6 +115,35 @@ async def test_a_save_is_refused_from_an_outdated_copy(units: UnitOfWorkFactory)
             await uow.commit()
     stored = await units().quizzes.load(session.id)
     assert stored is not None and stored.state is QuizState.STOPPED and stored.questions[0].revealed_ms is None
+
+
+async def test_a_move_and_when_the_next_one_is_due_commit_together(stored: tuple[UnitOfWorkFactory, JobDueOf]) -> None:
+    units, due_of = stored
+    session = await create(units)
+    async with units() as uow:
+        quiz = await uow.quizzes.load(session.id)
+        assert quiz is not None
+        before = quiz.snapshot()
+        quiz.ask_next(1_000)
+        uow.quizzes.save(quiz, before)
+        uow.quizzes.due(JobDue("quiz", session.id, GUILD, 21_000))
+        assert await due_of("quiz", session.id) == "none", "nothing is written before the commit"
+        await uow.commit()
+    assert await due_of("quiz", session.id) == 21_000
+    stale = await units().quizzes.load(session.id)
+    await change(units, session.id, "stop", 2_000)
+    assert stale is not None
+    before = stale.snapshot()
+    stale.reveal(3_000)
+    async with units() as uow:
+        uow.quizzes.save(stale, before)
+        uow.quizzes.due(JobDue("quiz", session.id, GUILD, 99_000))
+        with pytest.raises(StaleQuiz):
+            await uow.commit()
+    assert await due_of("quiz", session.id) == 21_000, "a refused move records no due time either"
+    async with units() as uow:
+        uow.quizzes.due(JobDue("quiz", session.id, GUILD, 30_000))  # left without a commit
+    assert await due_of("quiz", session.id) == 21_000
 
 
 async def withdraw(units: UnitOfWorkFactory, session_id: int, question_id: str, replacement: str | None) -> None:

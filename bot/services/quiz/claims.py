@@ -1,7 +1,8 @@
 """Where a quiz's moves run when several processes share the database: each running quiz is job ``('quiz', id)``.
 
 The process holding the quiz's server drives it as before (``QuizRunner``: a task per quiz, woken by answers),
-holding the quiz's job for as long as the task runs and recording after every move when the next one is due. If
+holding the quiz's job for as long as the task runs and recording with every move (in the move's own
+transaction) when the next one is due. If
 that process dies, its lease runs out and another process takes the job over (``take_over``): it does what is
 due and may be done from anywhere through Discord's REST API (the reveal at the deadline, the results, the question
 of the day), then lets the job go, due at the next move. The next question of a quiz is left for the quiz's own
@@ -24,7 +25,7 @@ from bot.core.quiz.errors import StaleQuiz
 from bot.core.quiz.model import QuizSession
 from bot.core.quiz.state import QuizState
 from bot.services.jobs import DONE, KEPT, PARKED, JobWorker, Outcome, later
-from bot.storage.repositories.jobs import JobRow
+from bot.storage.repositories.jobs import JobDue, JobRow
 
 if TYPE_CHECKING:
     from bot.services.quiz.runner import QuizRunner
@@ -43,8 +44,8 @@ class QuizClaims(Protocol):
         """Hold the quiz's job while its runner's task drives it."""
         ...
 
-    async def moved(self, quiz: Quiz) -> None:
-        """The quiz was saved after a move: record when its next move is due."""
+    def next_due(self, quiz: Quiz) -> JobDue | None:
+        """When the quiz's next move is due, to be saved with the move itself (None: nothing to record)."""
         ...
 
     async def adopt(self, sessions: Sequence[QuizSession]) -> None:
@@ -59,7 +60,7 @@ class NoClaims:
     async def holding(self, session_id: int) -> AsyncIterator[None]:
         yield
 
-    async def moved(self, quiz: Quiz) -> None:
+    def next_due(self, quiz: Quiz) -> JobDue | None:
         return None
 
     async def adopt(self, sessions: Sequence[QuizSession]) -> None:
@@ -120,8 +121,8 @@ class QuizJobs:
                 with contextlib.suppress(Exception):
                     await self.jobs.let_go(KIND, session_id)
 
-    async def moved(self, quiz: Quiz) -> None:
-        await self.jobs.due(KIND, quiz.id, quiz.session.guild_id, self.due_of(quiz))
+    def next_due(self, quiz: Quiz) -> JobDue:
+        return JobDue(KIND, quiz.id, quiz.session.guild_id, self.due_of(quiz))
 
     async def adopt(self, sessions: Sequence[QuizSession]) -> None:
         for session in sessions:

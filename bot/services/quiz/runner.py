@@ -378,8 +378,9 @@ class QuizRunner:
         """Store one move of a quiz (StaleQuiz when another task moved it first: the caller reads it again)."""
         async with self.uow() as uow:
             uow.quizzes.save(quiz, before)
+            if (due := self.claims.next_due(quiz)) is not None:
+                uow.quizzes.due(due)  # one commit for the move and for when the next one is due
             await uow.commit()
-        await self.claims.moved(quiz)
 
     async def _results_posted(self, session_id: int, message_id: int) -> None:
         async with self.uow() as uow:

@@ -1,9 +1,9 @@
 """The unit of work the quiz use cases run in: its repositories for reading and staging changes, and a commit.
 
 A use case opens one (``async with self.uow() as uow``), reads through ``uow.quizzes`` and ``uow.answers``,
-stages its changes (``uow.quizzes.save(quiz, before)``, ``uow.answers.add(answer, name)``) and calls
-``await uow.commit()``. Leaving without a commit drops what was staged. The commit writes every staged quiz
-change in one transaction (a save refused with StaleQuiz, a new quiz with ChannelBusy or AlreadyPosted), and
+stages its changes (``uow.quizzes.save(quiz, before)``, ``uow.answers.add(answer, name)``, and when the quiz's
+job is next due: ``uow.quizzes.due(job)``) and calls ``await uow.commit()``. Leaving without a commit drops what was
+staged. The commit writes every staged quiz change in one transaction (a save refused with StaleQuiz, a new quiz with ChannelBusy or AlreadyPosted), and
 hands staged answers to the batched answer writer, which acknowledges each one only once it is durable.
 
 ``QuizUnitOfWork`` is the port; ``SqlUnitOfWork`` runs it on SQLite or PostgreSQL, and the tests have an
@@ -23,6 +23,7 @@ from bot.core.quiz.model import AskedQuestion, NewSession, QuizKind, QuizSession
 from bot.services.quiz.answer_writer import AnswerWriter
 from bot.storage.engine import Database
 from bot.storage.repositories.answers import AnswerRepository, LeaderRow
+from bot.storage.repositories.jobs import JobDue
 from bot.storage.repositories.quiz import Added, QuizRepository, write_staged
 
 
@@ -30,6 +31,7 @@ class QuizStore(Protocol):
     def add(self, new: NewSession, question_ids: Sequence[str], now_ms: int) -> Added: ...
     def save(self, quiz: Quiz, before: Quiz | None = None) -> None: ...
     def results_posted(self, session_id: int, message_id: int) -> None: ...
+    def due(self, job: JobDue) -> None: ...
     async def load(self, session_id: int) -> Quiz | None: ...
     async def get(self, session_id: int) -> QuizSession | None: ...
     async def running(self) -> list[QuizSession]: ...

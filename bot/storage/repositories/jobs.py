@@ -21,6 +21,27 @@ from bot.storage.engine import Database
 
 _COLUMNS = "kind, job_key, guild_id, due_ms, claimed_by, lease_until_ms, attempts"
 
+SCHEDULE_SQL = (
+    "INSERT INTO jobs (kind, job_key, guild_id, due_ms) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (kind, job_key) DO UPDATE SET due_ms = excluded.due_ms, guild_id = excluded.guild_id"
+)
+"""The job exists and is due at ``due_ms``; whoever holds it keeps holding it. Also written inside a quiz save's
+own transaction (``quiz.QuizRepository.flush``), so a quiz's move and when its next move is due commit together."""
+
+
+@dataclass(frozen=True)
+class JobDue:
+    """When a job is next due, staged to be written with other changes (see ``SCHEDULE_SQL``)."""
+
+    kind: str
+    key: int
+    guild_id: int | None
+    due_ms: int | None
+
+    @property
+    def params(self) -> tuple[str, int, int | None, int | None]:
+        return self.kind, self.key, self.guild_id, self.due_ms
+
 
 @dataclass(frozen=True)
 class JobRow:
@@ -68,11 +89,7 @@ class JobRepository:
 
     async def schedule(self, kind: str, key: int, guild_id: int | None, due_ms: int | None) -> None:
         """The job exists and is due at ``due_ms``; whoever holds it keeps holding it."""
-        await self._db.write(
-            "INSERT INTO jobs (kind, job_key, guild_id, due_ms) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (kind, job_key) DO UPDATE SET due_ms = excluded.due_ms, guild_id = excluded.guild_id",
-            (kind, key, guild_id, due_ms),
-        )
+        await self._db.write(SCHEDULE_SQL, (kind, key, guild_id, due_ms))
 
     async def hold(
         self,

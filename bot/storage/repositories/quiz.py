@@ -19,6 +19,7 @@ from bot.core.quiz.model import AskedQuestion, NewSession, QuizKind, QuizSession
 from bot.core.quiz.state import ENDED, RUNNING, QuizState
 from bot.storage.engine import Connection, Database
 from bot.storage.repositories.answers import AnswerRepository
+from bot.storage.repositories.jobs import SCHEDULE_SQL, JobDue
 
 _SESSION_COLUMNS = (
     "id, guild_id, channel_id, starter_id, module, topic, difficulty, question_count, seconds, points, "
@@ -60,6 +61,7 @@ class StagedQuizChanges:
         self._added: list[Added] = []
         self._saved: list[tuple[Quiz, Quiz | None]] = []
         self._results: list[tuple[int, int]] = []
+        self._due: list[JobDue] = []
 
     def add(self, new: NewSession, question_ids: Sequence[str], now_ms: int) -> Added:
         added = Added(new, tuple(question_ids), now_ms)
@@ -74,8 +76,12 @@ class StagedQuizChanges:
     def results_posted(self, session_id: int, message_id: int) -> None:
         self._results.append((session_id, message_id))
 
+    def due(self, job: JobDue) -> None:
+        """When the quiz's job is next due, written with the quiz's move: both commit, or neither."""
+        self._due.append(job)
+
     def discard(self) -> None:
-        self._added, self._saved, self._results = [], [], []
+        self._added, self._saved, self._results, self._due = [], [], [], []
 
     @property
     def added(self) -> list[Added]:
@@ -84,7 +90,7 @@ class StagedQuizChanges:
     @property
     def staged(self) -> bool:
         """Whether a commit has anything of this store's to write."""
-        return bool(self._added or self._saved or self._results)
+        return bool(self._added or self._saved or self._results or self._due)
 
 
 class QuizRepository(StagedQuizChanges):
@@ -107,6 +113,8 @@ class QuizRepository(StagedQuizChanges):
             done.append(functools.partial(_bump, quiz))
         for session_id, message_id in self._results:
             await conn.execute("UPDATE quiz_sessions SET results_message_id = ? WHERE id = ?", (message_id, session_id))
+        for job in self._due:
+            await conn.execute(SCHEDULE_SQL, job.params)
         self.discard()
 
         def apply() -> None:
