@@ -101,18 +101,25 @@ async def test_one_running_quiz_per_channel_and_one_question_of_the_day_per_day(
     assert await units().quizzes.daily_usage(CHANNEL) == {"q1": 1, "q2": 1}
 
 
-async def test_a_save_is_refused_from_an_outdated_copy(units: UnitOfWorkFactory) -> None:
-    session = await create(units)
-    await change(units, session.id, "ask", 1_000)
-    stale = await units().quizzes.load(session.id)
-    await change(units, session.id, "stop", 2_000)
+async def save_outdated_copy(units: UnitOfWorkFactory, session_id: int, due: JobDue | None = None) -> None:
+    """Read the quiz, let another task stop it, then save a reveal from the copy read first: refused."""
+    stale = await units().quizzes.load(session_id)
+    await change(units, session_id, "stop", 2_000)
     assert stale is not None
     before = stale.snapshot()
     stale.reveal(3_000)
     async with units() as uow:
         uow.quizzes.save(stale, before)
+        if due is not None:
+            uow.quizzes.due(due)
         with pytest.raises(StaleQuiz):
             await uow.commit()
+
+
+async def test_a_save_is_refused_from_an_outdated_copy(units: UnitOfWorkFactory) -> None:
+    session = await create(units)
+    await change(units, session.id, "ask", 1_000)
+    await save_outdated_copy(units, session.id)
     stored = await units().quizzes.load(session.id)
     assert stored is not None and stored.state is QuizState.STOPPED and stored.questions[0].revealed_ms is None
 
@@ -130,16 +137,7 @@ async def test_a_move_and_when_the_next_one_is_due_commit_together(stored: tuple
         assert await due_of("quiz", session.id) == "none", "nothing is written before the commit"
         await uow.commit()
     assert await due_of("quiz", session.id) == 21_000
-    stale = await units().quizzes.load(session.id)
-    await change(units, session.id, "stop", 2_000)
-    assert stale is not None
-    before = stale.snapshot()
-    stale.reveal(3_000)
-    async with units() as uow:
-        uow.quizzes.save(stale, before)
-        uow.quizzes.due(JobDue("quiz", session.id, GUILD, 99_000))
-        with pytest.raises(StaleQuiz):
-            await uow.commit()
+    await save_outdated_copy(units, session.id, JobDue("quiz", session.id, GUILD, 99_000))
     assert await due_of("quiz", session.id) == 21_000, "a refused move records no due time either"
     async with units() as uow:
         uow.quizzes.due(JobDue("quiz", session.id, GUILD, 30_000))  # left without a commit
