@@ -12,7 +12,7 @@ import yaml
 
 from bot import admin
 from bot.core.content.library import ContentLibrary, ContentModule
-from bot.core.content.lint import MIN_QUESTIONS_PER_TOPIC, lint
+from bot.core.content.lint import MAX_LONGEST_ANSWER_SHARE, MIN_QUESTIONS_PER_TOPIC, lint
 from tests.helpers import CONTENT, copy_content, make_settings
 
 SHIPPED = ContentLibrary.load(CONTENT).modules["ketamine"]
@@ -124,6 +124,33 @@ def test_right_answer_always_in_one_place_is_flagged(tmp_path: Path) -> None:
     four = [p for p in problems if "4-choice questions" in p]
     assert four and four[0].startswith(f"{path}: 4-choice questions: the right answer is A in ")
     assert any("the right answer is B in 0 of" in p for p in four)
+
+
+@pytest.mark.parametrize("extra", [0, 1], ids=["at-the-limit", "one-over"])
+def test_right_answer_longest_too_often_in_a_topic_is_flagged(tmp_path: Path, extra: int) -> None:
+    """Infusion's choices become equal-length placeholders (a tie, which points at nothing); then the right
+    answer is made the longest in as many questions as the limit allows, or one more."""
+    infusion = [q.id for q in SHIPPED.questions if q.topic == "infusion"]
+    longest = infusion[: int(MAX_LONGEST_ANSWER_SHARE * len(infusion)) + extra]
+
+    def edit(data: Any) -> None:
+        for question in _questions(data):
+            if question["topic"] != "infusion":
+                continue
+            for index, choice in enumerate(question["choices"]):
+                choice["text"] = f"Choice {index} of {question['id']}"
+                if choice.get("correct") and question["id"] in longest:
+                    choice["text"] += ", at length"
+
+    path, problems = _linted(tmp_path, "questions.yaml", edit)
+    if not extra:
+        assert problems == []
+        return
+    share = f"{len(longest) / len(infusion):.0%}"
+    assert problems == [
+        f"{path}: infusion: the right answer is strictly the longest choice in {len(longest)} of {len(infusion)} "
+        f"questions ({share}; allow 40%); shorten it or lengthen the wrong choices in: {', '.join(longest)}"
+    ]
 
 
 def test_difficulty_spread_and_size_per_topic_are_checked(tmp_path: Path) -> None:

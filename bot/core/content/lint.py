@@ -1,9 +1,10 @@
 """Content lint: rules about *quality* that a module can break while still loading.
 
 The loader refuses content the bot cannot show. These rules catch content it can show but should not: notes
-meant for authors, sources nobody cites, quiz questions that repeat each other or give their answer away, and
-a quiz that is all easy or all hard for some topic. ``lint`` is pure (a loaded module in, problems out), so the
-test suite and ``python -m bot check`` apply the same rules. Every problem names the file, the id of the item
+meant for authors, sources nobody cites, quiz questions that repeat each other or give their answer away (by an
+absolute word, by its position or by its length), and a quiz that is all easy or all hard for some topic.
+``lint`` is pure (a loaded module in, problems out), so the test suite and ``python -m bot check`` apply the
+same rules. Every problem names the file, the id of the item
 (topic, source or question) and what is wrong, in the loader's one-line format.
 """
 
@@ -69,6 +70,19 @@ MIN_QUESTIONS_PER_TOPIC = 12
 MIN_DIFFICULTY_SHARE = 0.25
 """Each difficulty (1 recall, 2 understanding, 3 application) is at least a quarter of every topic's questions,
 so a quiz filtered by topic is neither all easy nor all hard."""
+
+MAX_LONGEST_ANSWER_SHARE = 0.40
+"""Per topic, the largest share of questions whose right answer may be the strictly longest choice.
+
+Test-wise students learn that the right answer tends to be the longest, most qualified choice; when it is, they
+score without knowing the subject. By chance the right answer is the strictly longest in about a quarter of
+four-choice questions (a fifth with five choices), and a right answer is sometimes naturally longer because
+it carries the qualifier that makes it right. Why 40%: a topic of 12 to 17 questions whose lengths owed nothing
+to which choice is right would pass in five cases in six or more, so authors are not made to pad every choice to
+one length; above it, "pick the longest" beats chance by more than half again, which makes it a strategy worth
+using. Counted per topic because quizzes are drawn per topic. Length is the number of characters of the choice
+text; a tie for longest is not counted, because it points at no single choice.
+"""
 
 LETTERS = "ABCDE"
 
@@ -150,6 +164,7 @@ def _question_problems(module: ContentModule) -> list[ContentProblem]:
             problems.append(ContentProblem(bank, question.id, message))
     for topic_id, questions in by_topic.items():
         problems += (ContentProblem(bank, topic_id, m) for m in _spread(questions))
+        problems += (ContentProblem(bank, topic_id, m) for m in _longest_answers(questions))
     problems += (ContentProblem(bank, where, m) for where, m in _near_duplicates(module.questions))
     problems += (ContentProblem(bank, where, m) for where, m in _position_balance(module.questions))
     return problems
@@ -163,6 +178,22 @@ def _spread(questions: list[Question]) -> Iterator[str]:
         if questions and counts[level] < MIN_DIFFICULTY_SHARE * len(questions):
             share = f"{counts[level]} of {plural(len(questions), 'question')}"
             yield f"difficulty {level} is {share}; each level needs at least {MIN_DIFFICULTY_SHARE:.0%}"
+
+
+def _right_answer_is_longest(question: Question) -> bool:
+    """Whether the right answer is longer, in characters, than every wrong choice (a tie does not count)."""
+    right = len(question.choices[question.answer].text)
+    return all(right > len(c.text) for c in question.choices if not c.correct)
+
+
+def _longest_answers(questions: list[Question]) -> Iterator[str]:
+    longest = [q.id for q in questions if _right_answer_is_longest(q)]
+    if questions and len(longest) > MAX_LONGEST_ANSWER_SHARE * len(questions):
+        counted = f"{len(longest)} of {plural(len(questions), 'question')} ({len(longest) / len(questions):.0%}"
+        yield (
+            f"the right answer is strictly the longest choice in {counted}; allow {MAX_LONGEST_ANSWER_SHARE:.0%}); "
+            f"shorten it or lengthen the wrong choices in: {', '.join(longest)}"
+        )
 
 
 def _near_duplicates(questions: Iterable[Question]) -> Iterator[tuple[str, str]]:
