@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from bot.core import render
 from bot.core.content.library import ContentModule
 from bot.core.reply import Reply
-from bot.services.catalog import Caller, CommandSpec, OptionValue
+from bot.services.catalog import Caller, CommandSpec, OptionValue, admin_group
 
 HELP = "help"
 
@@ -55,7 +55,7 @@ def help_reply(module: ContentModule, specs: Sequence[CommandSpec], caller: Call
     parts += [f"**{title}**\n" + "\n".join(lines) for title, lines in sections.items() if lines]
     if not caller.can_manage_guild:
         parts.append(
-            f"Server admins (Manage Server) also have `/{module.id}-admin`: settings, study groups, "
+            f"Server admins (Manage Server) also have `/{admin_group(module.id)}`: settings, study groups, "
             "reports, hidden questions and exports."
         )
     return Reply(

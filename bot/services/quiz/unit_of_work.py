@@ -2,9 +2,10 @@
 
 A use case opens one (``async with self.uow() as uow``), reads through ``uow.quizzes`` and ``uow.answers``,
 stages its changes (``uow.quizzes.save(quiz, before)``, ``uow.answers.add(answer, name)``, and when the quiz's
-job is next due: ``uow.quizzes.due(job)``) and calls ``await uow.commit()``. Leaving without a commit drops what was
-staged. The commit writes every staged quiz change in one transaction (a save refused with StaleQuiz, a new quiz with ChannelBusy or AlreadyPosted), and
-hands staged answers to the batched answer writer, which acknowledges each one only once it is durable.
+job is next due: ``uow.quizzes.due(job)``) and calls ``await uow.commit()``. Leaving without a commit drops what
+was staged. The commit writes every staged quiz change in one transaction (a save refused with StaleQuiz, a new
+quiz with ChannelBusy or AlreadyPosted), and hands staged answers to the batched answer writer, which acknowledges
+each one only once it is durable.
 
 ``QuizUnitOfWork`` is the port; ``SqlUnitOfWork`` runs it on SQLite or PostgreSQL, and the tests have an
 in-memory fake that passes the same contract tests.
