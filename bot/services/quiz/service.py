@@ -224,7 +224,7 @@ class QuizService:
         guild_id, channel_id = in_server(caller)
         session = await self.uow().quizzes.running_in_channel(channel_id)
         if session is None or session.guild_id != guild_id:
-            raise NotFound("No quiz is running in this channel.")
+            raise NotFound(f"No quiz is running in this channel. Start one with /{module.id} quiz start.")
         quiz = await self._change(
             session.id, lambda q: q.stop(self.clock.now_ms(), caller.user_id, caller.can_manage_guild)
         )
