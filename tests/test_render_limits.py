@@ -76,3 +76,13 @@ def test_sources_page_lists_every_source_once_primary_first_with_its_link() -> N
     for topic, homed, _ in groups:
         assert [s.primary for s in homed] == sorted((s.primary for s in homed), reverse=True), topic.id
         assert any(p.title.startswith(f"Sources · {topic.title}") for p in pages), topic.id
+
+
+def test_the_first_sources_page_counts_each_topics_sources() -> None:
+    first = render.document_pages(MODULE, "s")[0].body
+    assert isinstance(first, str)
+    groups = render.source_groups(MODULE)
+    for topic, homed, _ in groups:
+        primary = sum(1 for s in homed if s.primary)
+        assert f"- {topic.title}: {len(homed)} sources, {primary} primary" in first, topic.id
+    assert sum(len(homed) for _, homed, _ in groups) == len(MODULE.sources)

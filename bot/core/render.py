@@ -213,8 +213,13 @@ SOURCES_INTRO = (
 
 
 def _source_blocks(module: ContentModule) -> Iterable[_Block]:
-    yield _Block(f"Sources · {module.info.name}", SOURCES_INTRO.format(module=module.id), ())
-    for topic, homed, elsewhere in source_groups(module):
+    groups = source_groups(module)
+    contents = "\n".join(
+        f"- {topic.title}: {plural(len(homed), 'source')}, {sum(1 for s in homed if s.primary)} primary"
+        for topic, homed, _ in groups
+    )
+    yield _Block(f"Sources · {module.info.name}", SOURCES_INTRO.format(module=module.id) + "\n\n" + contents, ())
+    for topic, homed, elsewhere in groups:
         title = _clip(f"Sources · {topic.title}", limits.EMBED_TITLE)
         body = f"Cited in /{module.id} {topic.command}" + (f" ({topic.variant})" if topic.variant else "") + "."
         if elsewhere:
