@@ -12,6 +12,7 @@ from bot.core import render
 from bot.core.content.library import ContentLibrary
 from bot.core.content.search import Hit
 from bot.core.content.wording import SNIPPET_CHARS
+from bot.core.words import plural
 from tests.helpers import CONTENT
 from tests.replykit import all_documents, assert_fits
 
@@ -84,5 +85,5 @@ def test_the_first_sources_page_counts_each_topics_sources() -> None:
     groups = render.source_groups(MODULE)
     for topic, homed, _ in groups:
         primary = sum(1 for s in homed if s.primary)
-        assert f"- {topic.title}: {len(homed)} sources, {primary} primary" in first, topic.id
+        assert f"- {topic.title}: {plural(len(homed), 'source')}, {primary} primary" in first, topic.id
     assert sum(len(homed) for _, homed, _ in groups) == len(MODULE.sources)
