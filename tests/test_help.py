@@ -69,3 +69,14 @@ async def test_each_module_has_its_own_help(tmp_path: Path) -> None:
         body = _words((await services.router.run(MEMBER, "caffeine", "help", {})).body)
         assert "`/caffeine basics`" in body and "/ketamine" not in body
         assert "Quizzes" not in body, "a module without questions has no quiz commands to list"
+
+
+async def test_in_direct_messages_the_commands_that_need_a_server_say_so(router: Router) -> None:
+    body = _words((await router.run(Caller(user_id=5), "ketamine", "help", {})).body)
+    for spec in router.specs("ketamine"):
+        if spec.name == "help":
+            continue
+        line = next(line for line in body.splitlines() if f"`{spec.path}" in line)
+        assert line.endswith("(in a server)") == spec.guild_only, line
+    in_server = _words((await router.run(MEMBER, "ketamine", "help", {})).body)
+    assert "(in a server)" not in in_server

@@ -50,7 +50,8 @@ def help_reply(module: ContentModule, specs: Sequence[CommandSpec], caller: Call
     for spec in specs:
         if spec.name == HELP or (spec.admin and not caller.can_manage_guild):
             continue
-        sections[section_of(spec)].append(f"- {brief(spec)} – {spec.description}")
+        where = " (in a server)" if spec.guild_only and caller.guild_id is None else ""
+        sections[section_of(spec)].append(f"- {brief(spec)} – {spec.description}{where}")
     parts = [INTRO]
     parts += [f"**{title}**\n" + "\n".join(lines) for title, lines in sections.items() if lines]
     if not caller.can_manage_guild:
