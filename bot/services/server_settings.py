@@ -95,7 +95,7 @@ class SettingsService:
         ]
         return Reply(
             title="Server settings",
-            body=f"Change one with /{module.id} settings set (needs Manage Server).",
+            body=f"Change one with /{admin_group(module.id)} settings set (needs Manage Server).",
             fields=fields,
             footer=footer(module),
             color=module.info.color,

@@ -112,7 +112,7 @@ class StudyService:
     async def list(self, guild_id: int, module: ContentModule) -> Reply:
         channels = await self.repo.of_guild(guild_id)
         body = join("\n", (_line(c, module) for c in channels)) or (
-            f"No study-group channels: quizzes can run in any channel. Add one with /{module.id} studygroup add."
+            f"No study-group channels: quizzes can run in any channel. Add one with /{admin_group(module.id)} studygroup add."
         )
         return Reply(title="Study groups", body=body, footer=footer(module), color=module.info.color)
 
