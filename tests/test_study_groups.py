@@ -85,3 +85,5 @@ async def test_channel_leaderboard_counts_only_that_channel(services: Services) 
     server = await router.run(member(2, STUDY), "ketamine", "leaderboard", {})
     assert here.fields[0].value.count("pts ·") == 1 and "user2" in here.fields[0].value
     assert server.fields[0].value.count("pts ·") == 2
+    assert [f.name for f in here.fields] == ["All time, this channel", "This week, this channel"]
+    assert [f.name for f in server.fields] == ["All time", "This week"]

@@ -40,7 +40,8 @@ async def leaderboard(
     await writer.write_names()
     scope = caller.channel_id if this_channel else None
     boards = []
-    for title, since in (("All time", None), ("This week", week_start_ms(clock.now_ms()))):
+    where = ", this channel" if this_channel else ""
+    for title, since in ((f"All time{where}", None), (f"This week{where}", week_start_ms(clock.now_ms()))):
         rows = await answers.leaderboard(guild_id, since, channel_id=scope)
         mine = await answers.rank_of(guild_id, caller.user_id, since, channel_id=scope)
         boards.append(
