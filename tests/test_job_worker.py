@@ -138,6 +138,25 @@ async def test_a_failing_job_is_tried_again_later(db: Database) -> None:
         await jobs.stop()
 
 
+async def test_a_job_falling_due_while_the_loop_looks_is_looked_at_again_at_once(db: Database) -> None:
+    """Time moves on while a look's claim is on its way to the database: a job that fell due meanwhile was not
+    claimed (the claim asked about the moment it started), so the next wake must not be later than it. It was: the
+    next wake was asked about the moment after, which leaves out a time equal to it, and the loop slept a poll."""
+    clock = FakeClock(T)
+    jobs = worker(db, clock, "a")
+    await JobRepository(db).schedule("daily", 0, None, T + 2_000)
+    claim = jobs.repo.claim_due
+
+    async def claim_while_time_moves(*args: object, **kwargs: object) -> list[JobRow]:
+        claimed = await claim(*args, **kwargs)  # type: ignore[arg-type]
+        clock._now += 2_000  # the moment the job falls due passes while the claim's answer comes back
+        return claimed
+
+    jobs.repo.claim_due = claim_while_time_moves  # type: ignore[method-assign]
+    upcoming = await jobs.look()
+    assert upcoming is not None and upcoming <= clock.now_ms(), "due now: the loop looks again without waiting"
+
+
 async def test_a_signal_wakes_a_waiting_loop_before_its_poll(db: Database) -> None:
     clock = FakeClock(T)  # never moved: only a signal can make the loop look again
     jobs = worker(db, clock, "a", poll_ms=60_000)

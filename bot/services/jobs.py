@@ -224,7 +224,9 @@ class JobWorker:
                 self._held.setdefault(job.ident, _nothing)
                 self.scheduler.schedule(f"job:{job.kind}:{job.key}", self._run(job))
             if len(claimed) < CLAIM_BATCH:
-                return await self.repo.next_wake(self.worker, self.clock.now_ms(), self.grace_ms)
+                # From the claim's own moment: a job that fell due while the claim was on its way was not claimed,
+                # and asking from a later moment would leave it out (the next wake is strictly after the moment).
+                return await self.repo.next_wake(self.worker, now, self.grace_ms)
 
     async def _loop(self) -> None:
         failures = 0
