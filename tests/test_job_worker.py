@@ -6,6 +6,7 @@ stopping lets go of everything; the leader runs its duties (SQLite: the one proc
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -22,6 +23,22 @@ from tests.quizkit import FakeClock
 T = 1_700_000_000_000
 GUILD = 10
 
+
+
+class TimeMovesDuringClaims(JobRepository):
+    """The jobs table, with the clock moving on by ``step`` while each claim's answer comes back."""
+
+    def __init__(self, db: Database, clock: FakeClock, step: int) -> None:
+        super().__init__(db)
+        self.clock = clock
+        self.step = step
+
+    async def claim_due(
+        self, worker: str, now_ms: int, lease_until_ms: int, limit: int, accept: Callable[[JobRow], bool]
+    ) -> list[JobRow]:
+        claimed = await super().claim_due(worker, now_ms, lease_until_ms, limit, accept)
+        await self.clock.advance(self.step)
+        return claimed
 
 
 class Runs:
@@ -145,14 +162,7 @@ async def test_a_job_falling_due_while_the_loop_looks_is_looked_at_again_at_once
     clock = FakeClock(T)
     jobs = worker(db, clock, "a")
     await JobRepository(db).schedule("daily", 0, None, T + 2_000)
-    claim = jobs.repo.claim_due
-
-    async def claim_while_time_moves(*args: object, **kwargs: object) -> list[JobRow]:
-        claimed = await claim(*args, **kwargs)  # type: ignore[arg-type]
-        clock._now += 2_000  # the moment the job falls due passes while the claim's answer comes back
-        return claimed
-
-    jobs.repo.claim_due = claim_while_time_moves  # type: ignore[method-assign]
+    jobs.repo = TimeMovesDuringClaims(db, clock, 2_000)
     upcoming = await jobs.look()
     assert upcoming is not None and upcoming <= clock.now_ms(), "due now: the loop looks again without waiting"
 
