@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.services.bundle import Services
+from bot.services.router import Router
 from bot.storage.connect import open_database
 from bot.storage.engine import Database
 from tests.helpers import make_settings, without_postgres
@@ -96,3 +97,10 @@ async def services(tmp_path: Path, database_url: str | None) -> AsyncIterator[Se
     settings = make_settings(tmp_path, database_url=database_url)
     async with service_graph(settings, FakeClock(), RecordingPublisher()) as bundle:
         yield bundle
+
+
+@pytest.fixture
+async def router(tmp_path: Path) -> AsyncIterator[Router]:
+    """The router as the bot wires it (``Services.create``): every command, not only the content's."""
+    async with service_graph(make_settings(tmp_path), FakeClock(), RecordingPublisher()) as services:
+        yield services.router

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -13,19 +11,10 @@ from bot.core.reply import Reply
 from bot.discord_app.markup import markup
 from bot.services.catalog import Caller
 from bot.services.router import Router
-from tests.helpers import make_settings
-from tests.quizkit import FakeClock, RecordingPublisher
-from tests.servicekit import service_graph
 
 MEMBER = Caller(user_id=5, display_name="Ana", guild_id=10, channel_id=20)
 ADMIN = Caller(user_id=6, display_name="Bo", guild_id=10, channel_id=20, can_manage_guild=True)
 REFERENCE = re.compile(r"/(ketamine(?:-admin)?) ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?")
-
-
-@pytest.fixture
-async def router(tmp_path: Path) -> AsyncIterator[Router]:
-    async with service_graph(make_settings(tmp_path), FakeClock(), RecordingPublisher()) as services:
-        yield services.router
 
 
 def references(reply: Reply) -> list[tuple[str, str, str | None]]:

@@ -3,7 +3,6 @@ for members who can use them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,6 @@ from tests.servicekit import service_graph
 
 MEMBER = Caller(user_id=5, display_name="Ana", guild_id=10, channel_id=20)
 ADMIN = Caller(user_id=6, display_name="Bo", guild_id=10, channel_id=20, can_manage_guild=True)
-
-
-@pytest.fixture
-async def router(tmp_path: Path) -> AsyncIterator[Router]:
-    async with service_graph(make_settings(tmp_path), FakeClock(), RecordingPublisher()) as services:
-        yield services.router
 
 
 def _words(body: Text) -> str:

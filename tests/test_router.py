@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,6 @@ from tests.quizkit import FakeClock, RecordingPublisher
 from tests.servicekit import service_graph
 
 CALLER = Caller(user_id=5, display_name="Ana", guild_id=10, channel_id=20)
-
-
-@pytest.fixture
-async def router(tmp_path: Path) -> AsyncIterator[Router]:
-    """The router as the bot wires it (``Services.create``): every command, not only the content's."""
-    async with service_graph(make_settings(tmp_path), FakeClock(), RecordingPublisher()) as services:
-        yield services.router
 
 
 async def test_each_topic_command_answers_with_its_topic(router: Router) -> None:

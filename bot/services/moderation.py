@@ -191,8 +191,8 @@ class ModerationService:
         if left:
             lines.append(f"{plural(left, 'more question')} with open reports show here as these are handled.")
         lines.append(
-            f"Resolve or dismiss one: /{module.id}-admin reports resolve report:N note:… · hide a question from this "
-            f"server's quizzes: /{module.id}-admin question hide question:ID"
+            f"Resolve or dismiss one: /{admin_group(module.id)} reports resolve report:N note:… · hide a question from this "
+            f"server's quizzes: /{admin_group(module.id)} question hide question:ID"
         )
         if hidden:
             fields.append(ReplyField(name="Hidden in this server", value=clip(", ".join(hidden), 1000)))
@@ -219,7 +219,7 @@ class ModerationService:
             lines.append(line)
         more = len(reports) - len(lines)
         if more > 0:
-            lines.append(f"… and {more} more: /{module.id}-admin reports list question:{question_id}")
+            lines.append(f"… and {more} more: /{admin_group(module.id)} reports list question:{question_id}")
         return ReplyField(
             name=f"{question_id}{where} · {plural(len(reports), 'report')}"[:256], value=join("\n", lines)
         )
@@ -277,7 +277,7 @@ class ModerationService:
         report = await self.repo.report(guild_id, report_id)
         if report is None or report.module != module.id:
             raise NotFound(
-                f"There is no report {report_id} in this server. /{module.id}-admin reports list shows them."
+                f"There is no report {report_id} in this server. /{admin_group(module.id)} reports list shows them."
             )
         if report.status != "open":
             raise InvalidInput(f"Report {report_id} was already {report.status}; nothing was changed.")
@@ -320,7 +320,7 @@ class ModerationService:
             )
         head = (
             f"Quizzes and questions of the day here leave question {question_id} out from now on, until "
-            f"/{module.id}-admin question show question:{question_id}."
+            f"/{admin_group(module.id)} question show question:{question_id}."
         )
         return _done(module, f"Question {question_id} hidden", join("\n", [head, *lines]))
 
